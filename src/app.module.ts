@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { EchoModule } from './echo/echo.module';
+import { HealthController } from './health/health.controller';
+import { LayerModule } from './layer/layer.module';
+import { NotifyModule } from './notify/notify.module';
+import { PresenceModule } from './presence/presence.module';
+import { PushModule } from './push/push.module';
+import { RoomModule } from './room/room.module';
+import { WsModule } from './ws/ws.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LayerModule,
+        AuthModule.forRoot(config),
+        WsModule,
+        NotifyModule,
+        PushModule,
+        ChatModule,
+        RoomModule,
+        EchoModule,
+        PresenceModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+/** A user id: 1–64 of `[A-Za-z0-9_-]` (CONTRACT.md, Identity). Chat ids also exclude `_`. */
+export const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && USER_ID.test(value);
+}
+
+export const ADMIN_ROLE = 'admin';
+
+/** Who is behind a request or a socket, as the token says. */
+export interface AuthUser {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+
+export function isAdmin(user: AuthUser): boolean {
+  return user.roles.includes(ADMIN_ROLE);
+}

@@ -1,0 +1,48 @@
+import { INestApplication, LogLevel, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { HandshakeService } from './ws/handshake.service';
+import { PeerHub } from './ws/peer-hub';
+import { RoutedWsAdapter } from './ws/routed-ws.adapter';
+
+export interface StartOptions {
+  logger?: LogLevel[] | false;
+}
+
+/**
+ * Builds and starts one instance: HTTP and WebSocket on `config.PORT`, plus the Redis
+ * microservice transport when `REDIS_URL` is set. `main.ts` and the e2e tests both start here.
+ */
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    logger: options.logger ?? ['log', 'warn', 'error'],
+  });
+  app.useWebSocketAdapter(new RoutedWsAdapter(app, app.get(PeerHub), app.get(HandshakeService), config));
+  app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: true }));
+  if (config.REDIS_URL) {
+    app.connectMicroservice<MicroserviceOptions>(microserviceOptions(config.REDIS_URL), { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  await app.listen(config.PORT, config.HOST ?? '::');
+  return app;
+}
+
+function microserviceOptions(redisUrl: string): MicroserviceOptions {
+  const url = new URL(redisUrl);
+  return {
+    transport: Transport.REDIS,
+    options: {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port || 6379),
+      username: url.username || undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+      // Without these Nest's Redis server stops reconnecting after the first lost connection.
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      retryDelay: 1000,
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { UseFilters, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { AckFrame } from '../common/frames';
+import { frameValidation } from '../ws/frame-validation.pipe';
+import type { Peer } from '../ws/peer';
+import { WsErrorFilter } from '../ws/ws-error.filter';
+import { FRAME, HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { chatLayerGroup, parseChatGroup, type ChatGroup } from './chat-group';
+import { ChatService } from './chat.service';
+import { SendChatDto } from './dto/send-chat.dto';
+
+export const chatRoute: WsRoute<ChatGroup> = {
+  path: '/ws/chat/:group',
+  parse: ({ group }) => {
+    const chat = parseChatGroup(group ?? '');
+    if (!chat) throw new HandshakeRefusal(400, 'a chat is <a>_<b>: two distinct user ids without "_"');
+    return chat;
+  },
+  authorize: (user, chat) => chat.members.includes(user.id),
+  groups: (_user, chat) => [chatLayerGroup(chat)],
+};
+
+/** `/ws/chat/:group`: `{"message", "to_user"?}` in, the message to the chat (or a push) out. */
+@WebSocketGateway(routedGateway(chatRoute))
+@UseFilters(WsErrorFilter)
+@UsePipes(frameValidation)
+export class ChatGateway {
+  constructor(private readonly chat: ChatService) {}
+
+  @SubscribeMessage(FRAME)
+  send(@ConnectedSocket() peer: Peer<ChatGroup>, @MessageBody() frame: SendChatDto): Promise<AckFrame> {
+    return this.chat.send(peer.params, peer.userId, frame.message, frame.to_user);
+  }
+}

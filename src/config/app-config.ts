@@ -1,0 +1,116 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === undefined || value === '' ? undefined : value === 'true' || value === '1';
+
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== ''
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+/**
+ * Every setting of the service, read once from the environment and validated at start-up.
+ * `.env.example` documents each one; the names are the environment variables'.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @IsString()
+  HOST?: string;
+
+  /** HS256 secret. Production refuses to start without 32 characters or more. */
+  @IsString()
+  @ValidateIf((c: AppConfig) => c.NODE_ENV === 'production')
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters in production' })
+  JWT_SECRET = DEV_JWT_SECRET;
+
+  /** Lifetime of the tokens that dev-login issues. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  JWT_TTL_SECONDS = 3600;
+
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  AUTH_DEV_LOGIN?: boolean;
+
+  /** Unset: the server's own origin and any localhost origin. */
+  @Transform(toList)
+  @IsOptional()
+  @IsString({ each: true })
+  ALLOWED_ORIGINS?: string[];
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string;
+
+  /** Namespaces every Redis key and channel of the layer. */
+  @Matches(/^[A-Za-z0-9_.:-]{0,64}$/)
+  REDIS_PREFIX = 'rt:';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  WS_MAX_PAYLOAD = 65536;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  WS_PING_INTERVAL_MS = 25000;
+
+  /** How long a silent instance still counts in presence; it refreshes itself every third of it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(300)
+  @Max(30000)
+  PRESENCE_TTL_MS = 15000;
+
+  get devLoginEnabled(): boolean {
+    return this.AUTH_DEV_LOGIN ?? this.NODE_ENV !== 'production';
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Builds the config from an environment; throws `ConfigError` listing every invalid setting. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const config = plainToInstance(AppConfig, defined, { excludeExtraneousValues: false });
+  const problems = validateSync(config, { whitelist: false }).flatMap((e) => Object.values(e.constraints ?? {}));
+  if (config.NODE_ENV === 'production' && env.JWT_SECRET === undefined) {
+    problems.push('JWT_SECRET is required in production');
+  }
+  if (config.NODE_ENV === 'production' && config.AUTH_DEV_LOGIN) {
+    problems.push('AUTH_DEV_LOGIN=true is refused in production');
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}

@@ -1,0 +1,32 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { Peer } from '../ws/peer';
+import { anyUser, FRAME, noParams, routedGateway, type WsRoute } from '../ws/ws-route';
+
+export const echoRoute: WsRoute<Record<string, never>> = {
+  path: '/chat/socket/',
+  parse: noParams,
+  authorize: anyUser,
+  groups: () => [],
+  rawText: true,
+};
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `YYYY-MM-DD HH:MM:SS` in the server's local time, as the seed's `time.strftime` printed it. */
+export function receivedAt(date: Date): string {
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** `/chat/socket/` (the seeds' ChatView): any text is acknowledged; `close` closes with 1000. */
+@WebSocketGateway(routedGateway(echoRoute))
+export class EchoGateway {
+  @SubscribeMessage(FRAME)
+  echo(@ConnectedSocket() peer: Peer, @MessageBody() text: string): string | undefined {
+    if (text === 'close') {
+      peer.close(1000, 'bye');
+      return undefined;
+    }
+    return `我收到了,${receivedAt(new Date())}`;
+  }
+}

@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ChannelLayer, GroupMember, SnapshotKey, SnapshotWrite } from './channel-layer';
+import { firstId, stampId, type UnnumberedFrame } from './frame';
+import { groupName, type GroupName } from './group-name';
+import { LocalGroups } from './local-groups';
+
+/**
+ * The default layer: one process, no dependencies. It behaves like the wire: names are checked
+ * by the same rules, frames travel as bytes, and delivery happens on a later turn of the event loop.
+ */
+export class InMemoryChannelLayer implements ChannelLayer {
+  readonly kind = 'memory';
+  private readonly logger = new Logger(InMemoryChannelLayer.name);
+  private readonly groups = new LocalGroups(this.logger);
+  private readonly members = new Map<string, GroupMember>();
+  private readonly lastIds = new Map<GroupName, number>();
+  private readonly snapshots = new Map<SnapshotKey, string>();
+  private readonly prefix = randomUUID().slice(0, 8);
+  private sequence = 0;
+
+  isAvailable(): boolean {
+    return true;
+  }
+
+  newMemberId(): string {
+    return `${this.prefix}.${++this.sequence}`;
+  }
+
+  async connect(member: GroupMember): Promise<void> {
+    this.members.set(member.id, member);
+  }
+
+  async disconnect(member: GroupMember): Promise<void> {
+    this.members.delete(member.id);
+    this.groups.removeEverywhere(member);
+  }
+
+  async join(group: GroupName, member: GroupMember): Promise<void> {
+    this.groups.add(groupName(group), member);
+  }
+
+  async leave(group: GroupName, member: GroupMember): Promise<void> {
+    this.groups.remove(groupName(group), member);
+  }
+
+  async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
+    const id = this.takeId(groupName(group));
+    if (snapshot) this.snapshots.set(groupName(snapshot.key), snapshot.value);
+    const bytes = Buffer.from(stampId(frame, id));
+    setImmediate(() => this.groups.deliver(group, bytes));
+    return id;
+  }
+
+  async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
+    const member = this.members.get(memberId);
+    if (!member) return false;
+    setImmediate(() => this.groups.deliverTo(member, frame));
+    return true;
+  }
+
+  async nextId(group: GroupName): Promise<number> {
+    return this.takeId(groupName(group));
+  }
+
+  async countMembers(group: GroupName): Promise<number> {
+    return this.groups.size(groupName(group));
+  }
+
+  async hasUser(group: GroupName, userId: string): Promise<boolean> {
+    return this.groups.userCount(groupName(group), userId) > 0;
+  }
+
+  async readSnapshot(key: SnapshotKey): Promise<string | null> {
+    return this.snapshots.get(groupName(key)) ?? null;
+  }
+
+  private takeId(group: GroupName): number {
+    const id = (this.lastIds.get(group) ?? firstId() - 1) + 1;
+    this.lastIds.set(group, id);
+    return id;
+  }
+}

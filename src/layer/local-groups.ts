@@ -1,0 +1,99 @@
+import type { LoggerService } from '@nestjs/common';
+import type { GroupMember } from './channel-layer';
+import type { GroupName } from './group-name';
+
+interface LocalGroup {
+  readonly members: Set<GroupMember>;
+  /** Connections per user in this group on this instance: presence without a scan. */
+  readonly users: Map<string, number>;
+}
+
+/**
+ * The members of each group on this instance, and the fan-out to them. Both layers use it; the
+ * Redis layer adds subscriptions and shared presence around it.
+ */
+export class LocalGroups {
+  private readonly groups = new Map<GroupName, LocalGroup>();
+  private readonly memberships = new Map<GroupMember, Set<GroupName>>();
+
+  constructor(private readonly logger: LoggerService) {}
+
+  /** True when `member` is the group's first member here. */
+  add(group: GroupName, member: GroupMember): boolean {
+    let entry = this.groups.get(group);
+    const created = entry === undefined;
+    if (!entry) {
+      entry = { members: new Set(), users: new Map() };
+      this.groups.set(group, entry);
+    }
+    if (entry.members.has(member)) return false;
+    entry.members.add(member);
+    entry.users.set(member.userId, (entry.users.get(member.userId) ?? 0) + 1);
+    let joined = this.memberships.get(member);
+    if (!joined) this.memberships.set(member, (joined = new Set()));
+    joined.add(group);
+    return created;
+  }
+
+  /** True when `member` was the group's last member here. */
+  remove(group: GroupName, member: GroupMember): boolean {
+    const entry = this.groups.get(group);
+    if (!entry || !entry.members.delete(member)) return false;
+    const left = (entry.users.get(member.userId) ?? 1) - 1;
+    if (left > 0) entry.users.set(member.userId, left);
+    else entry.users.delete(member.userId);
+    this.memberships.get(member)?.delete(group);
+    if (entry.members.size > 0) return false;
+    this.groups.delete(group);
+    return true;
+  }
+
+  /** Removes `member` from all its groups; returns the groups that became empty here. */
+  removeEverywhere(member: GroupMember): GroupName[] {
+    const emptied: GroupName[] = [];
+    for (const group of [...(this.memberships.get(member) ?? [])]) {
+      if (this.remove(group, member)) emptied.push(group);
+    }
+    this.memberships.delete(member);
+    return emptied;
+  }
+
+  groupsOf(member: GroupMember): ReadonlySet<GroupName> {
+    return this.memberships.get(member) ?? new Set();
+  }
+
+  has(group: GroupName): boolean {
+    return this.groups.has(group);
+  }
+
+  names(): IterableIterator<GroupName> {
+    return this.groups.keys();
+  }
+
+  size(group: GroupName): number {
+    return this.groups.get(group)?.members.size ?? 0;
+  }
+
+  userCount(group: GroupName, userId: string): number {
+    return this.groups.get(group)?.users.get(userId) ?? 0;
+  }
+
+  users(group: GroupName): ReadonlyMap<string, number> {
+    return this.groups.get(group)?.users ?? new Map();
+  }
+
+  /** The hot path: the same bytes to every member, one failure never stops the others. */
+  deliver(group: GroupName, frame: Buffer): void {
+    const entry = this.groups.get(group);
+    if (!entry) return;
+    for (const member of entry.members) this.deliverTo(member, frame);
+  }
+
+  deliverTo(member: GroupMember, frame: Buffer): void {
+    try {
+      member.deliver(frame);
+    } catch (error) {
+      this.logger.error(`delivery to ${member.id} failed: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import {
+  LayerUnavailableError,
+  type ChannelLayer,
+  type GroupMember,
+  type SnapshotKey,
+  type SnapshotWrite,
+} from '../channel-layer';
+import type { UnnumberedFrame } from '../frame';
+import { groupName, type GroupName } from '../group-name';
+import { LocalGroups } from '../local-groups';
+import { closeConnection, createConnection, redactUrl } from './redis-connection';
+import { RedisKeys } from './redis-keys';
+import { RedisPresence } from './redis-presence';
+import { RedisSubscriptions } from './redis-subscriptions';
+import { integerReply, nextIdScript, sendScript } from './scripts';
+
+export interface RedisChannelLayerOptions {
+  /** `redis://` or `rediss://` URL. */
+  url: string;
+  /** Prepended to every key and channel (e.g. `rt:`). */
+  prefix: string;
+  /** How long a silent instance still counts in presence; the heartbeat runs every third of it. */
+  presenceTtlMs: number;
+}
+
+/** Member ids are `<instance id>.<n>`: the instance part says which instance channel to use. */
+const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
+
+/**
+ * The channel layer on Redis pub/sub, for several instances behind a load balancer.
+ *
+ * - Two connections: `pub` runs commands and scripts, `sub` only subscribes. A group's channel is
+ *   subscribed on its first local join and unsubscribed on its last local leave.
+ * - Publish-only: `send` never delivers locally; this instance's own subscription does, so every
+ *   member gets a frame exactly once and in the order Redis published it. Received bytes go to
+ *   the members as they are (no parse, no copy): the send script published the finished frame.
+ * - Ids come from a per-group counter in the same Lua script that publishes (`scripts.ts`).
+ * - Presence is shared through `RedisPresence`; `sendTo` goes through per-instance channels.
+ * - While either connection is down, or subscriptions and presence are not yet restored after a
+ *   reconnect, `isAvailable()` is false and every call that needs Redis rejects with
+ *   `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
+ */
+export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicationShutdown {
+  readonly kind = 'redis';
+  private readonly logger = new Logger(RedisChannelLayer.name);
+  private readonly groups = new LocalGroups(this.logger);
+  private readonly members = new Map<string, GroupMember>();
+  private readonly instanceId = randomUUID().replaceAll('-', '');
+  private readonly keys: RedisKeys;
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly presence: RedisPresence;
+  private readonly subscriptions: RedisSubscriptions;
+  private sequence = 0;
+  private started = false;
+  private closing = false;
+  /** This instance's presence is written on the current `pub` connection. */
+  private presenceWritten = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private beating = false;
+  /** A forced beat asked for while one was running (a reconnect during a failing beat). */
+  private forceRequested = false;
+
+  constructor(private readonly options: RedisChannelLayerOptions) {
+    this.keys = new RedisKeys(options.prefix, this.instanceId);
+    const closing = (): boolean => this.closing;
+    this.pub = createConnection('pub', options.url, this.logger, {
+      closing,
+      onLost: () => (this.presenceWritten = false),
+      onReconnected: () => void this.beat(true),
+    });
+    this.sub = createConnection('sub', options.url, this.logger, {
+      closing,
+      onLost: () => this.subscriptions.lost(),
+      onReconnected: () => {
+        if (this.started && !this.closing) void this.subscriptions.resubscribe();
+      },
+    });
+    this.subscriptions = new RedisSubscriptions(this.sub, this.keys, this.groups, this.members, this.logger);
+    this.presence = new RedisPresence(this.pub, this.keys, this.groups, options.presenceTtlMs);
+  }
+
+  /** Connects both connections, or rejects (and stops retrying) if Redis is unreachable. */
+  async onModuleInit(): Promise<void> {
+    try {
+      await Promise.all([this.pub.connect(), this.sub.connect()]);
+      await this.subscriptions.subscribeAll();
+      await this.presence.heartbeat();
+      this.presenceWritten = true;
+    } catch (error) {
+      this.closing = true;
+      await Promise.all([closeConnection(this.pub), closeConnection(this.sub)]);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`Redis at ${redactUrl(this.options.url)} is unreachable: ${reason}`, { cause: error });
+    }
+    this.started = true;
+    const period = Math.max(1, Math.floor(this.options.presenceTtlMs / 3));
+    this.heartbeatTimer = setInterval(() => void this.beat(false), period);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.closing) return;
+    const canClean = this.started && this.pub.status === 'ready';
+    this.closing = true;
+    clearInterval(this.heartbeatTimer);
+    if (canClean) {
+      await this.presence.removeAll().catch((error: unknown) => {
+        this.logger.warn(`presence cleanup on shutdown failed: ${String(error)}`);
+      });
+    }
+    await Promise.all([closeConnection(this.pub), closeConnection(this.sub)]);
+  }
+
+  isAvailable(): boolean {
+    return (
+      this.started && !this.closing && this.pub.status === 'ready' && this.subscriptions.ready && this.presenceWritten
+    );
+  }
+
+  newMemberId(): string {
+    return `${this.instanceId}.${++this.sequence}`;
+  }
+
+  async connect(member: GroupMember): Promise<void> {
+    this.members.set(member.id, member);
+  }
+
+  async disconnect(member: GroupMember): Promise<void> {
+    this.members.delete(member.id);
+    const groups = [...this.groups.groupsOf(member)];
+    const emptied = new Set(this.groups.removeEverywhere(member));
+    await Promise.all(groups.map((group) => this.afterLeave(group, member, emptied.has(group))));
+  }
+
+  async join(group: GroupName, member: GroupMember): Promise<void> {
+    const name = groupName(group);
+    this.assertAvailable();
+    try {
+      if (this.groups.add(name, member)) await this.subscriptions.subscribe(name);
+      else await this.subscriptions.inFlight(name);
+      await this.presence.write(name, [member.userId]);
+    } catch (error) {
+      // Leave the member out, as the contract promises; a concurrent joiner does the same.
+      if (this.groups.groupsOf(member).has(name)) {
+        await this.afterLeave(name, member, this.groups.remove(name, member));
+      }
+      throw new LayerUnavailableError(error);
+    }
+  }
+
+  async leave(group: GroupName, member: GroupMember): Promise<void> {
+    const name = groupName(group);
+    if (!this.groups.groupsOf(member).has(name)) return;
+    await this.afterLeave(name, member, this.groups.remove(name, member));
+  }
+
+  async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
+    const name = groupName(group);
+    const keys = [this.keys.seq(name)];
+    const args = [this.keys.groupChannel(name), frame];
+    if (snapshot) {
+      keys.push(this.keys.snapshot(groupName(snapshot.key)));
+      args.push(snapshot.value);
+    }
+    return this.redis(async () => integerReply(await sendScript.run(this.pub, keys, args), 'send'));
+  }
+
+  /**
+   * A member of this instance gets the frame directly (true if it is connected). A member of
+   * another instance gets it through that instance's channel: true means a live instance received
+   * it, not that the member is still connected there (that instance drops frames for members it
+   * no longer has). False for an id that no instance of this layer could have issued.
+   */
+  async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
+    const instance = MEMBER_ID.exec(memberId)?.[1];
+    if (instance === undefined) return false;
+    if (instance === this.instanceId) {
+      const member = this.members.get(memberId);
+      if (member) setImmediate(() => this.groups.deliverTo(member, frame));
+      return member !== undefined;
+    }
+    const payload = Buffer.concat([Buffer.from(`${memberId}\n`), frame]);
+    const receivers = await this.redis(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
+    return receivers > 0;
+  }
+
+  async nextId(group: GroupName): Promise<number> {
+    const seq = this.keys.seq(groupName(group));
+    return this.redis(async () => integerReply(await nextIdScript.run(this.pub, [seq], []), 'nextId'));
+  }
+
+  async countMembers(group: GroupName): Promise<number> {
+    const name = groupName(group);
+    return this.redis(() => this.presence.countMembers(name));
+  }
+
+  async hasUser(group: GroupName, userId: string): Promise<boolean> {
+    const name = groupName(group);
+    return this.redis(() => this.presence.hasUser(name, userId));
+  }
+
+  async readSnapshot(key: SnapshotKey): Promise<string | null> {
+    const redisKey = this.keys.snapshot(groupName(key));
+    return this.redis(() => this.pub.get(redisKey));
+  }
+
+  /** Runs a Redis call; any failure of the transport, or an unavailable layer, rejects alike. */
+  private async redis<T>(call: () => Promise<T>): Promise<T> {
+    this.assertAvailable();
+    try {
+      return await call();
+    } catch (error) {
+      throw new LayerUnavailableError(error);
+    }
+  }
+
+  private assertAvailable(): void {
+    if (!this.isAvailable()) throw new LayerUnavailableError();
+  }
+
+  /** Best effort after a local leave: unsubscribe an emptied group, write presence. */
+  private async afterLeave(group: GroupName, member: GroupMember, emptied: boolean): Promise<void> {
+    // A failed write is remembered by RedisPresence and re-written after the reconnect.
+    await Promise.allSettled([
+      emptied ? this.subscriptions.unsubscribe(group) : undefined,
+      this.presence.write(group, [member.userId]),
+    ]);
+  }
+
+  /** The periodic heartbeat; `force` after `pub` reconnects, since Redis may have restarted empty. */
+  private async beat(force: boolean): Promise<void> {
+    if (!this.started || this.closing || this.pub.status !== 'ready') return;
+    if (this.beating) {
+      this.forceRequested ||= force;
+      return;
+    }
+    this.beating = true;
+    try {
+      const stale = await this.presence.heartbeat();
+      if (stale || force || !this.presenceWritten) {
+        await this.presence.rewriteAll();
+        if (stale && !force) this.logger.warn('presence had expired in Redis; written again');
+      }
+      if (this.pub.status === 'ready') this.presenceWritten = true;
+    } catch (error) {
+      // The connection's own listeners report outages; this only matters while it looks up.
+      if (this.pub.status === 'ready') this.logger.error(`presence heartbeat failed: ${String(error)}`);
+    } finally {
+      this.beating = false;
+    }
+    if (this.forceRequested) {
+      this.forceRequested = false;
+      await this.beat(true);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { isGroupName, type GroupName } from '../group-name';
+import type { SnapshotKey } from '../channel-layer';
+
+/**
+ * Every key and channel of the layer, under one prefix. Group names and instance ids contain no
+ * `:` (see `group-name.ts`; instance ids are hex), so `group:<g>` can never reach
+ * `group:<other>:seq`, and a prefix per test or per deployment keeps namespaces apart without
+ * FLUSHALL. Channels are exact names: the layer never PSUBSCRIBEs.
+ */
+export class RedisKeys {
+  private readonly groupChannelPrefix: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly instanceId: string,
+  ) {
+    this.groupChannelPrefix = `${prefix}group:`;
+  }
+
+  /** Pub/sub channel of a group; every instance with a local member subscribes it. */
+  groupChannel(group: GroupName): string {
+    return `${this.groupChannelPrefix}${group}`;
+  }
+
+  /** The group's id counter (INCR). */
+  seq(group: GroupName): string {
+    return `${this.prefix}group:${group}:seq`;
+  }
+
+  /** Hash: instance id → members of the group on that instance. */
+  conns(group: GroupName): string {
+    return `${this.prefix}group:${group}:conns`;
+  }
+
+  /** Hash: `<instance id>:<user id>` → members of that user in the group on that instance. */
+  users(group: GroupName): string {
+    return `${this.prefix}group:${group}:users`;
+  }
+
+  /** Sorted set: instance id → its last heartbeat, in Redis TIME milliseconds. */
+  get instances(): string {
+    return `${this.prefix}instances`;
+  }
+
+  /** Channel on which an instance receives `sendTo` frames for its members. */
+  instanceChannel(instanceId: string = this.instanceId): string {
+    return `${this.prefix}instance:${instanceId}`;
+  }
+
+  snapshot(key: SnapshotKey): string {
+    return `${this.prefix}snapshot:${key}`;
+  }
+
+  /** The group a received channel belongs to, or undefined for any other channel. */
+  groupOfChannel(channel: string): GroupName | undefined {
+    if (!channel.startsWith(this.groupChannelPrefix)) return undefined;
+    const name = channel.slice(this.groupChannelPrefix.length);
+    return isGroupName(name) ? name : undefined;
+  }
+}

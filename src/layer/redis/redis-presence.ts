@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import type { GroupName } from '../group-name';
+import type { LocalGroups } from '../local-groups';
+import type { RedisKeys } from './redis-keys';
+import { countMembersScript, hasUserScript, heartbeatScript, integerReply, writePresenceScript } from './scripts';
+
+/** An instance silent this long is removed from the instances set altogether. */
+const FORGET_INSTANCE_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Shared presence: per group, this instance's member count and per-user counts, in two hashes,
+ * and a heartbeat per instance in a sorted set. Readers count only instances whose heartbeat is
+ * within `ttlMs`, so an instance killed without cleanup stops counting after at most
+ * `ttlMs` + one heartbeat period, and its fields are deleted by the next reader.
+ *
+ * Writes are absolute (this instance's count, not +1/-1): a failed write is remembered and the
+ * next `rewriteAll` (after a reconnect, or when the heartbeat finds this instance was pruned)
+ * converges Redis on the local state, even after a Redis restart that lost everything.
+ */
+export class RedisPresence {
+  /** Groups, and their users, whose last write failed: Redis may still hold older counts. */
+  private readonly dirty = new Map<GroupName, Set<string>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly groups: LocalGroups,
+    private readonly ttlMs: number,
+  ) {}
+
+  /**
+   * Writes this instance's current counts of `group` for the given users. The counts are read
+   * synchronously when the command is queued, and one connection runs commands in order, so the
+   * last write queued always carries the latest local state.
+   */
+  async write(group: GroupName, userIds: Iterable<string>): Promise<void> {
+    const users = [...userIds];
+    const args: (string | number)[] = [this.keys.instanceId, this.groups.size(group)];
+    for (const user of users) args.push(user, this.groups.userCount(group, user));
+    try {
+      await writePresenceScript.run(this.redis, [this.keys.conns(group), this.keys.users(group)], args);
+    } catch (error) {
+      this.markDirty(group, users);
+      throw error;
+    }
+  }
+
+  /** Writes every local group and every group whose write failed. */
+  async rewriteAll(): Promise<void> {
+    const work = new Map<GroupName, Set<string>>(this.dirty);
+    this.dirty.clear();
+    for (const group of this.groups.names()) {
+      const users = work.get(group) ?? new Set<string>();
+      for (const user of this.groups.users(group).keys()) users.add(user);
+      work.set(group, users);
+    }
+    await Promise.all([...work].map(([group, users]) => this.write(group, users)));
+  }
+
+  /**
+   * Refreshes this instance's heartbeat. True when the instance was missing or stale (Redis
+   * restarted, or this process stalled past the ttl and readers pruned its fields): the caller
+   * must `rewriteAll`.
+   */
+  async heartbeat(): Promise<boolean> {
+    const reply = await heartbeatScript.run(
+      this.redis,
+      [this.keys.instances],
+      [this.keys.instanceId, this.ttlMs, FORGET_INSTANCE_AFTER_MS],
+    );
+    return integerReply(reply, heartbeatScript.name) === 1;
+  }
+
+  /**
+   * Removes this instance from presence on a clean shutdown. Dropping the heartbeat alone makes
+   * every reader ignore (and delete) this instance's fields; the zero writes just spare them that.
+   */
+  async removeAll(): Promise<void> {
+    const writes = [...this.groups.names()].map((group) => {
+      const args: (string | number)[] = [this.keys.instanceId, 0];
+      for (const user of this.groups.users(group).keys()) args.push(user, 0);
+      return writePresenceScript.run(this.redis, [this.keys.conns(group), this.keys.users(group)], args);
+    });
+    await Promise.all([this.redis.zrem(this.keys.instances, this.keys.instanceId), ...writes]);
+  }
+
+  async countMembers(group: GroupName): Promise<number> {
+    const reply = await countMembersScript.run(this.redis, this.readKeys(group), [this.ttlMs]);
+    return integerReply(reply, countMembersScript.name);
+  }
+
+  async hasUser(group: GroupName, userId: string): Promise<boolean> {
+    const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.ttlMs, userId]);
+    return integerReply(reply, hasUserScript.name) === 1;
+  }
+
+  private readKeys(group: GroupName): string[] {
+    return [this.keys.conns(group), this.keys.users(group), this.keys.instances];
+  }
+
+  private markDirty(group: GroupName, users: readonly string[]): void {
+    let entry = this.dirty.get(group);
+    if (!entry) this.dirty.set(group, (entry = new Set()));
+    for (const user of users) entry.add(user);
+  }
+}

@@ -1,0 +1,16 @@
+import { IsDefined, IsString, Matches } from 'class-validator';
+import type { JsonValue } from '../../common/json-value';
+import { USER_ID } from '../../auth/user';
+
+/** `POST /api/push/:username` body. */
+export class PushBodyDto {
+  @IsDefined({ message: 'event must be present and not null' })
+  event!: JsonValue;
+}
+
+/** Microservice `push` event: `client.emit('push', { username, event })`. */
+export class PushEventDto extends PushBodyDto {
+  @IsString()
+  @Matches(USER_ID, { message: 'username must be 1-64 characters of [A-Za-z0-9_-]' })
+  username!: string;
+}

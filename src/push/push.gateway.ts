@@ -1,0 +1,22 @@
+import { WebSocketGateway } from '@nestjs/websockets';
+import { isUserId } from '../auth/user';
+import { HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { pushGroup } from './push.service';
+
+export interface PushParams {
+  username: string;
+}
+
+export const pushRoute: WsRoute<PushParams> = {
+  path: '/push/:username',
+  parse: ({ username }) => {
+    if (!isUserId(username)) throw new HandshakeRefusal(400, 'username must be 1-64 characters of [A-Za-z0-9_-]');
+    return { username };
+  },
+  authorize: (user, { username }) => user.id === username,
+  groups: (_user, { username }) => [pushGroup(username)],
+};
+
+/** `/push/:username`: every push to the user, on every tab. It takes no frames but `ping`. */
+@WebSocketGateway(routedGateway(pushRoute))
+export class PushGateway {}

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isUserId } from '../auth/user';
+import { InvalidInputError } from '../common/errors';
+import type { JsonValue } from '../common/json-value';
+import { ChannelLayer } from '../layer/channel-layer';
+import { unnumbered } from '../layer/frame';
+import { groupName, type GroupName } from '../layer/group-name';
+
+/** Each user's push group. `.` cannot appear in a user id, so no room or chat can take its name. */
+export function pushGroup(username: string): GroupName {
+  return groupName(`push.${username}`);
+}
+
+export interface PushResult {
+  username: string;
+  id: number;
+}
+
+/** The seeds' `push(username, event)`: any module may call it to reach every tab of a user. */
+@Injectable()
+export class PushService {
+  constructor(@Inject(ChannelLayer) private readonly layer: ChannelLayer) {}
+
+  /** Sends `{"event": event, "id": <push id>}` to every `/push/<username>` socket, everywhere. */
+  async push(username: string, event: JsonValue): Promise<PushResult> {
+    if (!isUserId(username)) throw new InvalidInputError(['username must be 1-64 characters of [A-Za-z0-9_-]']);
+    const id = await this.layer.send(pushGroup(username), unnumbered({ event }));
+    return { username, id };
+  }
+}

@@ -1,0 +1,36 @@
+import { UseFilters, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { frameValidation } from '../ws/frame-validation.pipe';
+import type { Peer } from '../ws/peer';
+import { WsErrorFilter } from '../ws/ws-error.filter';
+import { anyUser, FRAME, HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { SendRoomDto } from './dto/send-room.dto';
+import { ROOM_NAME, roomGroup, RoomService } from './room.service';
+
+export interface RoomParams {
+  room: string;
+}
+
+export const roomRoute: WsRoute<RoomParams> = {
+  path: '/ws/room/:room',
+  parse: ({ room }) => {
+    if (!room || !ROOM_NAME.test(room))
+      throw new HandshakeRefusal(400, 'room must be 1-64 characters of [A-Za-z0-9_-]');
+    return { room };
+  },
+  authorize: anyUser,
+  groups: (_user, { room }) => [roomGroup(room)],
+};
+
+/** `/ws/room/:room`: `{"message"}` in, the message to everyone in the room out. */
+@WebSocketGateway(routedGateway(roomRoute))
+@UseFilters(WsErrorFilter)
+@UsePipes(frameValidation)
+export class RoomGateway {
+  constructor(private readonly rooms: RoomService) {}
+
+  @SubscribeMessage(FRAME)
+  async send(@ConnectedSocket() peer: Peer<RoomParams>, @MessageBody() frame: SendRoomDto): Promise<void> {
+    await this.rooms.send(peer.params.room, peer.userId, frame.message);
+  }
+}

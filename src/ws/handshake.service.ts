@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { findToken } from '../auth/token-source';
+import { InvalidTokenError, TokenService } from '../auth/token.service';
+import type { AuthUser } from '../auth/user';
+import { AppConfig } from '../config/app-config';
+import type { GroupName } from '../layer/group-name';
+import { isAllowedOrigin } from './origin-policy';
+import { HandshakeRefusal, type WsRoute } from './ws-route';
+
+export interface AcceptedHandshake<P> {
+  user: AuthUser;
+  params: P;
+  groups: GroupName[];
+}
+
+/**
+ * The checks a handshake passes before any socket exists, in the order the contract's statuses
+ * imply: origin (403), token (401), path parameters (400), then the endpoint's own rule (403).
+ */
+@Injectable()
+export class HandshakeService {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+  ) {}
+
+  check<P>(request: IncomingMessage, url: URL, route: WsRoute<P>, raw: Record<string, string>): AcceptedHandshake<P> {
+    if (!isAllowedOrigin(request.headers.origin, request.headers.host, this.config.ALLOWED_ORIGINS)) {
+      throw new HandshakeRefusal(403, 'origin not allowed');
+    }
+    const user = this.authenticate(request, url);
+    const params = route.parse(raw);
+    if (!route.authorize(user, params)) throw new HandshakeRefusal(403, 'not allowed to open this socket');
+    return { user, params, groups: route.groups(user, params) };
+  }
+
+  private authenticate(request: IncomingMessage, url: URL): AuthUser {
+    const token = findToken(request.headers, url.searchParams);
+    if (!token) throw new HandshakeRefusal(401, 'missing token');
+    try {
+      return this.tokens.verify(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new HandshakeRefusal(401, error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { AuthUser } from '../auth/user';
+import { AppConfig } from '../config/app-config';
+import { ChannelLayer } from '../layer/channel-layer';
+import type { GroupName } from '../layer/group-name';
+import { Peer } from './peer';
+
+/**
+ * The open peers of this instance: opens them into their groups, closes them out, and keeps them
+ * honest with protocol pings. One interval for all peers rather than a timer per socket.
+ */
+@Injectable()
+export class PeerHub implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PeerHub.name);
+  private readonly peers = new Set<Peer>();
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(ChannelLayer) private readonly layer: ChannelLayer,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.heartbeat = setInterval(() => this.pingAll(), this.config.WS_PING_INTERVAL_MS);
+    this.heartbeat.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.heartbeat);
+    for (const peer of this.peers) peer.close(1001, 'server shutting down');
+  }
+
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Creates a peer and joins its groups; rejects (leaving nothing behind) when the layer can't. */
+  async open<P>(user: AuthUser, params: P, groups: GroupName[]): Promise<Peer<P>> {
+    const peer = new Peer(this.layer.newMemberId(), user, params);
+    try {
+      await this.layer.connect(peer);
+      for (const group of groups) await this.layer.join(group, peer);
+    } catch (error) {
+      await this.layer.disconnect(peer);
+      throw error;
+    }
+    this.peers.add(peer);
+    return peer;
+  }
+
+  async close(peer: Peer): Promise<void> {
+    if (!this.peers.delete(peer)) return;
+    await this.layer.disconnect(peer);
+  }
+
+  /** A peer that let two pings go unanswered is gone (a dead NAT, a sleeping laptop). */
+  private pingAll(): void {
+    for (const peer of this.peers) {
+      if (peer.missedPongs >= 2) {
+        this.logger.debug(`dropping ${peer.id}: no pong to two pings`);
+        peer.terminate();
+        continue;
+      }
+      peer.missedPongs += 1;
+      peer.ping();
+    }
+  }
+}

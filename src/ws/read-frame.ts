@@ -1,0 +1,32 @@
+import type { RawData } from 'ws';
+
+export type InboundFrame =
+  { kind: 'ping' } | { kind: 'invalid'; reason: string } | { kind: 'frame'; value: Record<string, unknown> | string };
+
+/**
+ * Classifies one inbound WebSocket message: the text `ping` (the seeds' browser heartbeat), a
+ * JSON object for the gateway (or the raw text, for endpoints that take text), or why it is
+ * refused. Oversized frames never get here: `ws` closes those with 1009 (maxPayload).
+ */
+export function readFrame(data: RawData, isBinary: boolean, rawText: boolean): InboundFrame {
+  if (isBinary) return { kind: 'invalid', reason: 'binary frames are not supported: send UTF-8 text' };
+  const text = toText(data);
+  if (text === 'ping') return { kind: 'ping' };
+  if (rawText) return { kind: 'frame', value: text };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', reason: 'invalid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { kind: 'invalid', reason: 'a frame must be a JSON object' };
+  }
+  return { kind: 'frame', value: value as Record<string, unknown> };
+}
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

@@ -1,0 +1,161 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { match, type MatchFunction } from 'path-to-regexp';
+import type { Observable } from 'rxjs';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { AppConfig } from '../config/app-config';
+import { LayerUnavailableError } from '../layer/channel-layer';
+import { HandshakeService } from './handshake.service';
+import type { Peer } from './peer';
+import { PeerHub } from './peer-hub';
+import { readFrame } from './read-frame';
+import { writeRefusal } from './refusal';
+import { FRAME, HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
+
+interface Endpoint {
+  readonly route: WsRoute<unknown>;
+  readonly matches: MatchFunction<Record<string, string>>;
+  readonly server: WebSocketServer;
+}
+
+/** How long a closing peer gets to answer the close frame at shutdown before it is cut. */
+const CLOSE_GRACE_MS = 500;
+
+/**
+ * Nest's `WsAdapter` routes on exact paths and knows nothing of tokens. This one owns the HTTP
+ * server's single `upgrade` listener: it matches path patterns (`/ws/chat/:group`), runs the
+ * handshake checks before the upgrade, joins the route's groups, and only then completes the
+ * upgrade and hands gateways a `Peer`. Gateways get each text frame, already parsed, through
+ * their `@SubscribeMessage(FRAME)` handler.
+ */
+export class RoutedWsAdapter extends WsAdapter {
+  private readonly log = new Logger(RoutedWsAdapter.name);
+  private readonly endpoints: Endpoint[] = [];
+  private readonly sockets = new WeakMap<Peer, { socket: WebSocket; route: WsRoute<unknown> }>();
+  private listening = false;
+
+  constructor(
+    app: INestApplication,
+    private readonly hub: PeerHub,
+    private readonly handshake: HandshakeService,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  override create(_port: number, options?: Partial<RoutedGatewayOptions>): WebSocketServer {
+    if (!options?.route) throw new Error('every gateway needs a route: @WebSocketGateway(routedGateway(route))');
+    const server = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.config.WS_MAX_PAYLOAD,
+      perMessageDeflate: false,
+    });
+    const matches = match<Record<string, string>>(options.route.path, { decode: decodeURIComponent });
+    this.endpoints.push({ route: options.route, matches, server });
+    this.listen();
+    return server;
+  }
+
+  override bindClientDisconnect(peer: Peer, callback: () => void): void {
+    this.sockets.get(peer)?.socket.on('close', callback);
+  }
+
+  override bindMessageHandlers(
+    peer: Peer,
+    handlers: MessageMappingProperties[],
+    _transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const attached = this.sockets.get(peer);
+    if (!attached) return;
+    const { socket, route } = attached;
+    const handler = handlers.find((h) => h.message === FRAME);
+    const rawText = route.rawText === true;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const frame = readFrame(data, isBinary, rawText);
+      if (frame.kind === 'ping') return peer.sendText('pong');
+      if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
+      if (!handler) return peer.sendError(400, 'this endpoint takes no frames');
+      peer.enqueue(async () => {
+        const reply: unknown = await handler.callback(frame.value);
+        if (typeof reply === 'string') peer.sendText(reply);
+        else if (reply !== undefined) peer.sendText(JSON.stringify(reply));
+      });
+    });
+  }
+
+  override async close(server: WebSocketServer): Promise<void> {
+    const closed = [...server.clients].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.close(1001, 'server shutting down');
+          setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+        }),
+    );
+    await Promise.all(closed);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    (this.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', (error) => this.log.debug(`handshake socket error: ${error.message}`));
+      this.upgrade(request, socket, head).catch((error: unknown) => {
+        this.log.error(`upgrade failed: ${String(error)}`);
+        writeRefusal(socket, 500, 'internal error');
+      });
+    });
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let found: { endpoint: Endpoint; params: Record<string, string> } | undefined;
+    try {
+      found = this.findEndpoint(url.pathname);
+    } catch {
+      return writeRefusal(socket, 400, 'malformed path');
+    }
+    if (!found) return writeRefusal(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    const { endpoint, params: raw } = found;
+    let peer: Peer;
+    try {
+      const accepted = this.handshake.check(request, url, endpoint.route, raw);
+      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups);
+    } catch (error) {
+      if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
+      if (error instanceof LayerUnavailableError) return writeRefusal(socket, 503, 'service unavailable');
+      throw error;
+    }
+    this.complete(endpoint, peer, request, socket, head);
+  }
+
+  /** The 101 goes out only now, after the groups are joined: "open" means "will receive". */
+  private complete(endpoint: Endpoint, peer: Peer, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let attached = false;
+    if (!socket.destroyed) {
+      endpoint.server.handleUpgrade(request, socket, head, (ws) => {
+        attached = true;
+        this.sockets.set(peer, { socket: ws, route: endpoint.route });
+        ws.on('pong', () => (peer.missedPongs = 0));
+        ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
+        ws.on('close', () => void this.hub.close(peer));
+        peer.attach(ws);
+        endpoint.server.emit('connection', peer, request);
+      });
+    }
+    // The client went away while its groups were being joined: undo the join.
+    if (!attached) void this.hub.close(peer);
+  }
+
+  private findEndpoint(pathname: string): { endpoint: Endpoint; params: Record<string, string> } | undefined {
+    for (const endpoint of this.endpoints) {
+      const result = endpoint.matches(pathname);
+      if (result) return { endpoint, params: result.params };
+    }
+    return undefined;
+  }
+}
