@@ -59,7 +59,11 @@ export class TestMember implements GroupMember {
 }
 
 /** A connected member with a fresh id from `layer`. */
-export async function connectedMember(layer: ChannelLayer, userId: string, throwOnDeliver = false): Promise<TestMember> {
+export async function connectedMember(
+  layer: ChannelLayer,
+  userId: string,
+  throwOnDeliver = false,
+): Promise<TestMember> {
   const member = new TestMember(layer.newMemberId(), userId, throwOnDeliver);
   await layer.connect(member);
   return member;
