@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -105,8 +106,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const config = plainToInstance(AppConfig, defined, { excludeExtraneousValues: false });
   const problems = validateSync(config, { whitelist: false }).flatMap((e) => Object.values(e.constraints ?? {}));
-  if (config.NODE_ENV === 'production' && env.JWT_SECRET === undefined) {
+  // An empty value must not fall back to the development secret.
+  if (config.NODE_ENV === 'production' && !env.JWT_SECRET) {
     problems.push('JWT_SECRET is required in production');
+  }
+  if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
+    problems.push('JWT_SECRET must not be the published development secret in production');
   }
   if (config.NODE_ENV === 'production' && config.AUTH_DEV_LOGIN) {
     problems.push('AUTH_DEV_LOGIN=true is refused in production');

@@ -36,8 +36,11 @@ export class LayerUnavailableError extends Error {
  * Names: a group is 1–100 characters of `[A-Za-z0-9_.-]` (see `group-name.ts`); user-facing names
  * (rooms, user ids) never contain `.`, which the services use to keep kinds of group apart.
  *
- * Failure: only transport failure rejects, with `LayerUnavailableError`. A rejected `send` reached
- * nobody and consumed no id that anyone will see; a rejected `join` left the member out.
+ * Failure: only transport failure rejects, with `LayerUnavailableError`; `leave` and `disconnect`
+ * never reject (the local removal is what matters; presence is repaired on reconnect). A `send`
+ * refused because the layer was already unavailable reached nobody. A `send` whose connection
+ * dropped mid-flight may have been delivered: callers must not retry it blindly. A rejected `join`
+ * left the member out.
  */
 export interface ChannelLayer {
   readonly kind: 'memory' | 'redis';
@@ -66,7 +69,10 @@ export interface ChannelLayer {
    */
   send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number>;
 
-  /** Delivers `frame` as it is to one member, wherever it is connected. False if it is unknown. */
+  /**
+   * Delivers `frame` as it is to one member, wherever it is connected. False when no live
+   * instance can have it; true for another instance's member means that instance received it.
+   */
   sendTo(memberId: string, frame: NumberedFrame): Promise<boolean>;
 
   /** Takes the group's next id without sending anything (for frames numbered in two groups). */

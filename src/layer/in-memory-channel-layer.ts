@@ -45,8 +45,10 @@ export class InMemoryChannelLayer implements ChannelLayer {
   }
 
   async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
-    const id = this.takeId(groupName(group));
-    if (snapshot) this.snapshots.set(groupName(snapshot.key), snapshot.value);
+    const name = groupName(group);
+    const key = snapshot ? groupName(snapshot.key) : undefined;
+    const id = this.takeId(name);
+    if (snapshot && key) this.snapshots.set(key, snapshot.value);
     const bytes = Buffer.from(stampId(frame, id));
     setImmediate(() => this.groups.deliver(group, bytes));
     return id;

@@ -42,7 +42,9 @@ export class LocalGroups {
     const left = (entry.users.get(member.userId) ?? 1) - 1;
     if (left > 0) entry.users.set(member.userId, left);
     else entry.users.delete(member.userId);
-    this.memberships.get(member)?.delete(group);
+    const joined = this.memberships.get(member);
+    joined?.delete(group);
+    if (joined?.size === 0) this.memberships.delete(member);
     if (entry.members.size > 0) return false;
     this.groups.delete(group);
     return true;

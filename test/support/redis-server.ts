@@ -106,7 +106,7 @@ export class RedisServer {
 }
 
 /** A port the OS considers free right now (bind to 0, read it, close). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -169,19 +169,18 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
   }
 
   /**
-   * A member of this instance gets the frame directly (true if it is connected). A member of
-   * another instance gets it through that instance's channel: true means a live instance received
-   * it, not that the member is still connected there (that instance drops frames for members it
-   * no longer has). False for an id that no instance of this layer could have issued.
+   * Publishes `<member id>\n<frame>` on the channel of the member's instance, which hands the
+   * frame to the member if it is still connected there. Also for a member of this instance: going
+   * through Redis keeps the order of a `send` and a later `sendTo` from one instance.
+   *
+   * True when a live instance received it: for a member of this instance, whether it is
+   * connected; for another instance's member, that the instance is up (it drops frames for
+   * members it no longer has). False for an id no instance of this layer could have issued.
    */
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
     const instance = MEMBER_ID.exec(memberId)?.[1];
     if (instance === undefined) return false;
-    if (instance === this.instanceId) {
-      const member = this.members.get(memberId);
-      if (member) setImmediate(() => this.groups.deliverTo(member, frame));
-      return member !== undefined;
-    }
+    if (instance === this.instanceId && !this.members.has(memberId)) return false;
     const payload = Buffer.concat([Buffer.from(`${memberId}\n`), frame]);
     const receivers = await this.redis(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
     return receivers > 0;

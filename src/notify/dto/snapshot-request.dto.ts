@@ -1,8 +1,8 @@
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
 
 /** `/socket/all` client frame: `{"type": "<topic>"}` asks for the topic's current snapshot. */
 export class SnapshotRequestDto {
+  /** Any string: one that no code registered is an unknown topic (404), however long. */
   @IsString()
-  @MaxLength(100)
   type!: string;
 }

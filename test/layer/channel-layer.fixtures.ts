@@ -1,0 +1,26 @@
+import type { ChannelLayer } from '../../src/layer/channel-layer';
+import { unnumbered, type UnnumberedFrame } from '../../src/layer/frame';
+import { groupName, type GroupName } from '../../src/layer/group-name';
+
+/** How a test gets layers: every call is a fresh namespace on the same backend. */
+export interface ChannelLayerFactory {
+  /**
+   * How many instances can share one backend: 1 for memory (one process is the whole world),
+   * more for Redis. Cases needing more instances are only declared where the backend has them.
+   */
+  readonly maxInstances: number;
+  /** `n` started layers sharing one fresh namespace (a Redis key prefix of their own). */
+  instances(n: number): Promise<ChannelLayer[]>;
+  /** Stops every layer made since the last call; run after each test. */
+  cleanup(): Promise<void>;
+}
+
+let groups = 0;
+/** A group name no other test uses, so tests never see each other's frames or counters. */
+export function freshGroup(label = 'g'): GroupName {
+  return groupName(`${label}.${process.pid}.${++groups}`);
+}
+
+export function frame(fields: Record<string, unknown>): UnnumberedFrame {
+  return unnumbered({ type: 'test', ...fields });
+}

@@ -1,0 +1,17 @@
+import { Logger } from '@nestjs/common';
+import { InMemoryChannelLayer } from '../../src/layer/in-memory-channel-layer';
+import { describeChannelLayerContract } from './channel-layer.contract';
+
+// The contract makes a member throw on purpose; its logged error is expected noise.
+beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+afterAll(() => jest.restoreAllMocks());
+
+describeChannelLayerContract('memory', {
+  // One process is the whole world for this layer: two instances would share nothing.
+  maxInstances: 1,
+  async instances(n) {
+    if (n !== 1) throw new Error('the memory layer has exactly one instance');
+    return [new InMemoryChannelLayer()];
+  },
+  async cleanup() {},
+});

@@ -1,0 +1,196 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { LayerUnavailableError } from '../../src/layer/channel-layer';
+import { RedisChannelLayer } from '../../src/layer/redis/redis-channel-layer';
+import { RedisLayers } from '../support/redis-layers';
+import { freePort, RedisServer } from '../support/redis-server';
+import { spawnLayerChild } from '../support/spawn-layer-child';
+import { connectedMember } from '../support/test-member';
+import { waitFor } from '../support/wait';
+import { frame, freshGroup } from './channel-layer.fixtures';
+
+/** Redis-only behaviour: subscriptions, foreign messages, presence of dead instances, start-up. */
+let server: RedisServer;
+let raw: Redis;
+const layers = new RedisLayers(() => server);
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  raw = new Redis(server.url);
+  for (const level of ['warn', 'error'] as const) {
+    jest.spyOn(Logger.prototype, level).mockImplementation(() => undefined);
+  }
+});
+afterEach(() => layers.cleanup());
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await raw?.quit();
+  await server?.stop();
+});
+
+async function numsub(channel: string): Promise<number> {
+  const reply = (await raw.pubsub('NUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+it('subscribes a group on the first local join and unsubscribes on the last leave', async () => {
+  const prefix = RedisLayers.prefix();
+  const [a, b] = await layers.instances(2, {}, prefix);
+  const group = freshGroup();
+  const channel = `${prefix}group:${group}`;
+  const [m1, m2, m3] = [await connectedMember(a, 'u1'), await connectedMember(a, 'u2'), await connectedMember(b, 'u3')];
+  expect(await numsub(channel)).toBe(0);
+  await a.join(group, m1);
+  expect(await numsub(channel)).toBe(1);
+  await a.join(group, m2);
+  await b.join(group, m3);
+  expect(await numsub(channel)).toBe(2);
+  await a.leave(group, m1);
+  expect(await numsub(channel)).toBe(2);
+  await a.disconnect(m2);
+  expect(await numsub(channel)).toBe(1);
+  await b.leave(group, m3);
+  expect(await numsub(channel)).toBe(0);
+});
+
+it('resolves every concurrent join only once the shared SUBSCRIBE is confirmed', async () => {
+  const [a, b] = await layers.instances(2);
+  const group = freshGroup();
+  const [m1, m2] = [await connectedMember(a, 'u1'), await connectedMember(a, 'u2')];
+  // Hold back the confirmation of the group's SUBSCRIBE (Redis has already done it).
+  let confirm = (): void => undefined;
+  const confirmed = new Promise<void>((resolve) => (confirm = resolve));
+  const subscribe = Redis.prototype.subscribe;
+  const held = jest.spyOn(Redis.prototype, 'subscribe').mockImplementation(function (this: Redis, ...args) {
+    const result: Promise<unknown> = Reflect.apply(subscribe, this, args);
+    return result.then(async (count) => {
+      await confirmed;
+      return count;
+    });
+  });
+  try {
+    let secondJoined = false;
+    const first = a.join(group, m1);
+    const second = a.join(group, m2).then(() => (secondJoined = true));
+    // A round trip on the command connection: any presence write of the joins is done by now.
+    await a.countMembers(group);
+    expect(secondJoined).toBe(false);
+    confirm();
+    await Promise.all([first, second]);
+  } finally {
+    held.mockRestore();
+  }
+  await b.send(group, frame({ n: 1 }));
+  expect((await m1.nextJson()).n).toBe(1);
+  expect((await m2.nextJson()).n).toBe(1);
+});
+
+it('rejects joins whose SUBSCRIBE Redis refuses, and leaves the members out', async () => {
+  const prefix = RedisLayers.prefix();
+  const [a] = await layers.instances(1, {}, prefix);
+  const group = freshGroup();
+  const [m1, m2] = [await connectedMember(a, 'u1'), await connectedMember(a, 'u2')];
+  // Only the instance channels stay allowed: the group's SUBSCRIBE gets NOPERM.
+  await raw.call('ACL', 'SETUSER', 'default', 'resetchannels', `&${prefix}instance:*`);
+  try {
+    const joins = [a.join(group, m1), a.join(group, m2)];
+    for (const join of joins) await expect(join).rejects.toBeInstanceOf(LayerUnavailableError);
+  } finally {
+    await raw.call('ACL', 'SETUSER', 'default', 'allchannels');
+  }
+  expect(await a.countMembers(group)).toBe(0);
+  expect(await numsub(`${prefix}group:${group}`)).toBe(0);
+  expect(a.isAvailable()).toBe(true);
+  await a.join(group, m1);
+  await a.send(group, frame({ n: 1 }));
+  expect((await m1.nextJson()).n).toBe(1);
+  expect(m2.frames).toHaveLength(0);
+});
+
+it('drops foreign and garbage messages and keeps delivering', async () => {
+  const prefix = RedisLayers.prefix();
+  const [a] = await layers.instances(1, {}, prefix);
+  const group = freshGroup();
+  const member = await connectedMember(a, 'u1');
+  await a.join(group, member);
+  const groupChannel = `${prefix}group:${group}`;
+  for (const junk of ['garbage', '', '{"unterminated', Buffer.from([0xff, 0xfe, 0x7b]), 'x}']) {
+    expect(await raw.publish(groupChannel, junk)).toBe(1);
+  }
+  const instanceChannel = (await raw.pubsub('CHANNELS', `${prefix}instance:*`)) as string[];
+  expect(instanceChannel).toHaveLength(1);
+  for (const junk of ['no newline', '\n{}', `${a.newMemberId()}\n{"to":"nobody"}`, Buffer.from([0xc3, 0x0a])]) {
+    await raw.publish(instanceChannel[0], junk);
+  }
+  await raw.publish(`${prefix}group:not-joined-here`, '{"stray":true}');
+  const id = await a.send(group, frame({ n: 1 }));
+  expect(await member.nextJson()).toEqual({ type: 'test', n: 1, id });
+  expect(member.frames).toHaveLength(1);
+});
+
+it('ignores and prunes the presence of instances whose heartbeat is stale or missing', async () => {
+  const prefix = RedisLayers.prefix();
+  const [a] = await layers.instances(1, {}, prefix);
+  const group = freshGroup();
+  await a.join(group, await connectedMember(a, 'alice'));
+  const [conns, users] = [`${prefix}group:${group}:conns`, `${prefix}group:${group}:users`];
+  await raw.zadd(`${prefix}instances`, Date.now() - 10 * 60_000, 'dead');
+  await raw.hset(conns, 'dead', 5, 'ghost', 2);
+  await raw.hset(users, 'dead:zoe', 5, 'ghost:yan', 2);
+  expect(await a.hasUser(group, 'zoe')).toBe(false);
+  expect(await a.hasUser(group, 'yan')).toBe(false);
+  expect(await a.countMembers(group)).toBe(1);
+  expect(Object.keys(await raw.hgetall(conns))).toHaveLength(1);
+  expect(Object.keys(await raw.hgetall(users))).toEqual([expect.stringMatching(/:alice$/)]);
+});
+
+it('stops counting an instance killed with SIGKILL within the presence ttl and one heartbeat', async () => {
+  const ttl = 600;
+  const prefix = RedisLayers.prefix();
+  const [a] = await layers.instances(1, { presenceTtlMs: ttl }, prefix);
+  const group = freshGroup();
+  await a.join(group, await connectedMember(a, 'alice'));
+  const child = await spawnLayerChild({
+    CHILD_REDIS_URL: server.url,
+    CHILD_PREFIX: prefix,
+    CHILD_PRESENCE_TTL_MS: String(ttl),
+    CHILD_GROUP: group,
+    CHILD_USER: 'ghost',
+  });
+  try {
+    expect(await a.countMembers(group)).toBe(2);
+    expect(await a.hasUser(group, 'ghost')).toBe(true);
+  } finally {
+    await child.kill();
+  }
+  const killedAt = Date.now();
+  await waitFor(async () => (await a.countMembers(group)) === 1, { timeoutMs: 3 * ttl, what: 'the kill to count' });
+  // The last heartbeat was at most ttl/3 before the kill; allow the poll period and CI jitter.
+  expect(Date.now() - killedAt).toBeLessThan(ttl + 400);
+  expect(await a.hasUser(group, 'ghost')).toBe(false);
+});
+
+it('removes its presence at once on a clean shutdown', async () => {
+  const prefix = RedisLayers.prefix();
+  const [a, b] = await layers.instances(2, {}, prefix);
+  const group = freshGroup();
+  await a.join(group, await connectedMember(a, 'alice'));
+  await b.join(group, await connectedMember(b, 'bob'));
+  expect(await a.countMembers(group)).toBe(2);
+  await b.onApplicationShutdown();
+  expect(b.isAvailable()).toBe(false);
+  expect(await raw.zcard(`${prefix}instances`)).toBe(1);
+  expect(await raw.hlen(`${prefix}group:${group}:conns`)).toBe(1);
+  expect(await a.countMembers(group)).toBe(1);
+});
+
+it('refuses to start, without retrying forever, when Redis is unreachable', async () => {
+  const url = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+  const layer = new RedisChannelLayer({ url, prefix: 'x:', presenceTtlMs: 3000 });
+  const failure = layer.onModuleInit();
+  await expect(failure).rejects.toThrow(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? is unreachable/);
+  await expect(failure).rejects.not.toThrow(/hunter2/);
+  expect(layer.isAvailable()).toBe(false);
+  await expect(layer.send(freshGroup(), frame({}))).rejects.toBeInstanceOf(LayerUnavailableError);
+  await layer.onApplicationShutdown();
+});

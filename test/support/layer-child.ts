@@ -1,0 +1,33 @@
+/**
+ * A second process running a Redis layer with one member, so a test can SIGKILL a real instance
+ * (no shutdown hook, no last heartbeat). Started by `spawnLayerChild`; prints `ready` once its
+ * member has joined. Settings come from the environment, not argv, to keep quoting out of it.
+ */
+import { Logger } from '@nestjs/common';
+import { groupName } from '../../src/layer/group-name';
+import { RedisChannelLayer } from '../../src/layer/redis/redis-channel-layer';
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(false);
+  const env = (name: string): string => {
+    const value = process.env[name];
+    if (value === undefined) throw new Error(`${name} is not set`);
+    return value;
+  };
+  const layer = new RedisChannelLayer({
+    url: env('CHILD_REDIS_URL'),
+    prefix: env('CHILD_PREFIX'),
+    presenceTtlMs: Number(env('CHILD_PRESENCE_TTL_MS')),
+  });
+  await layer.onModuleInit();
+  const member = { id: layer.newMemberId(), userId: env('CHILD_USER'), deliver: () => undefined };
+  await layer.connect(member);
+  await layer.join(groupName(env('CHILD_GROUP')), member);
+  process.stdout.write('ready\n');
+  // The heartbeat interval keeps the process alive until the test kills it.
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`layer child failed: ${String(error)}\n`);
+  process.exit(1);
+});
