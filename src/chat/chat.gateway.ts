@@ -1,10 +1,8 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { AckFrame } from '../common/frames';
-import { frameValidation } from '../ws/frame-validation.pipe';
 import type { Peer } from '../ws/peer';
-import { WsErrorFilter } from '../ws/ws-error.filter';
-import { FRAME, HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { RoutedGateway } from '../ws/routed-gateway.decorator';
+import { FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { chatLayerGroup, parseChatGroup, type ChatGroup } from './chat-group';
 import { ChatService } from './chat.service';
 import { SendChatDto } from './dto/send-chat.dto';
@@ -21,9 +19,7 @@ export const chatRoute: WsRoute<ChatGroup> = {
 };
 
 /** `/ws/chat/:group`: `{"message", "to_user"?}` in, the message to the chat (or a push) out. */
-@WebSocketGateway(routedGateway(chatRoute))
-@UseFilters(WsErrorFilter)
-@UsePipes(frameValidation)
+@RoutedGateway(chatRoute)
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 

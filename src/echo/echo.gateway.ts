@@ -1,6 +1,7 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { Peer } from '../ws/peer';
-import { anyUser, FRAME, noParams, routedGateway, type WsRoute } from '../ws/ws-route';
+import { RoutedGateway } from '../ws/routed-gateway.decorator';
+import { anyUser, FRAME, noParams, type WsRoute } from '../ws/ws-route';
 
 export const echoRoute: WsRoute<Record<string, never>> = {
   path: '/chat/socket/',
@@ -19,7 +20,7 @@ export function receivedAt(date: Date): string {
 }
 
 /** `/chat/socket/` (the seeds' ChatView): any text is acknowledged; `close` closes with 1000. */
-@WebSocketGateway(routedGateway(echoRoute))
+@RoutedGateway(echoRoute)
 export class EchoGateway {
   @SubscribeMessage(FRAME)
   echo(@ConnectedSocket() peer: Peer, @MessageBody() text: string): string | undefined {

@@ -1,9 +1,7 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
-import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { TopicFrame } from '../common/frames';
-import { frameValidation } from '../ws/frame-validation.pipe';
-import { WsErrorFilter } from '../ws/ws-error.filter';
-import { anyUser, FRAME, noParams, routedGateway, type WsRoute } from '../ws/ws-route';
+import { anyUser, FRAME, noParams, type WsRoute } from '../ws/ws-route';
+import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { SnapshotRequestDto } from './dto/snapshot-request.dto';
 import { ALL_DATA_GROUP, NotifyService } from './notify.service';
 
@@ -15,9 +13,7 @@ export const allDataRoute: WsRoute<Record<string, never>> = {
 };
 
 /** `/socket/all`: broadcasts of every topic; `{"type": topic}` asks for that topic's snapshot. */
-@WebSocketGateway(routedGateway(allDataRoute))
-@UseFilters(WsErrorFilter)
-@UsePipes(frameValidation)
+@RoutedGateway(allDataRoute)
 export class AllDataGateway {
   constructor(private readonly notify: NotifyService) {}
 

@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateInput } from '../common/validation';
+import { handleEvent } from '../common/event-handler';
 import { NotifyEventDto } from './dto/notify-event.dto';
 import { NotifyService } from './notify.service';
 
@@ -12,13 +12,9 @@ export class NotifyEvents {
   constructor(private readonly notify: NotifyService) {}
 
   @EventPattern('notify')
-  async onNotify(@Payload() payload: unknown): Promise<void> {
-    try {
-      const event = await validateInput(NotifyEventDto, payload);
-      await this.notify.notify(event.topic, { data: event.data });
-    } catch (error) {
-      // An event has nobody to answer: log it and carry on with the next one.
-      this.logger.warn(`notify event dropped: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  onNotify(@Payload() payload: unknown): Promise<void> {
+    return handleEvent(this.logger, 'notify', NotifyEventDto, payload, (event) =>
+      this.notify.notify(event.topic, { data: event.data }),
+    );
   }
 }

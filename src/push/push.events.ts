@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { validateInput } from '../common/validation';
+import { handleEvent } from '../common/event-handler';
 import { PushEventDto } from './dto/push-event.dto';
 import { PushService } from './push.service';
 
@@ -12,12 +12,9 @@ export class PushEvents {
   constructor(private readonly pushes: PushService) {}
 
   @EventPattern('push')
-  async onPush(@Payload() payload: unknown): Promise<void> {
-    try {
-      const event = await validateInput(PushEventDto, payload);
-      await this.pushes.push(event.username, event.event);
-    } catch (error) {
-      this.logger.warn(`push event dropped: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  onPush(@Payload() payload: unknown): Promise<void> {
+    return handleEvent(this.logger, 'push', PushEventDto, payload, (event) =>
+      this.pushes.push(event.username, event.event),
+    );
   }
 }

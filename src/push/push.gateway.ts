@@ -1,6 +1,6 @@
-import { WebSocketGateway } from '@nestjs/websockets';
 import { isUserId } from '../auth/user';
-import { HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { HandshakeRefusal, type WsRoute } from '../ws/ws-route';
+import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { pushGroup } from './push.service';
 
 export interface PushParams {
@@ -18,5 +18,5 @@ export const pushRoute: WsRoute<PushParams> = {
 };
 
 /** `/push/:username`: every push to the user, on every tab. It takes no frames but `ping`. */
-@WebSocketGateway(routedGateway(pushRoute))
+@RoutedGateway(pushRoute)
 export class PushGateway {}

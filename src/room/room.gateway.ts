@@ -1,9 +1,7 @@
-import { UseFilters, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { frameValidation } from '../ws/frame-validation.pipe';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { Peer } from '../ws/peer';
-import { WsErrorFilter } from '../ws/ws-error.filter';
-import { anyUser, FRAME, HandshakeRefusal, routedGateway, type WsRoute } from '../ws/ws-route';
+import { RoutedGateway } from '../ws/routed-gateway.decorator';
+import { anyUser, FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { SendRoomDto } from './dto/send-room.dto';
 import { ROOM_NAME, roomGroup, RoomService } from './room.service';
 
@@ -23,9 +21,7 @@ export const roomRoute: WsRoute<RoomParams> = {
 };
 
 /** `/ws/room/:room`: `{"message"}` in, the message to everyone in the room out. */
-@WebSocketGateway(routedGateway(roomRoute))
-@UseFilters(WsErrorFilter)
-@UsePipes(frameValidation)
+@RoutedGateway(roomRoute)
 export class RoomGateway {
   constructor(private readonly rooms: RoomService) {}
 

@@ -70,8 +70,8 @@ export class Peer<P = unknown> implements GroupMember {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.ping();
   }
 
-  /** Queues work on this peer's inbox; a failure is the task's to report, never the queue's. */
+  /** Queues work on this peer's inbox; `task` must not reject (it reports its own failures). */
   enqueue(task: () => Promise<void>): void {
-    this.inbox = this.inbox.then(task, task);
+    this.inbox = this.inbox.then(task);
   }
 }

@@ -79,9 +79,15 @@ export class RoutedWsAdapter extends WsAdapter {
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
       if (!handler) return peer.sendError(400, 'this endpoint takes no frames');
       peer.enqueue(async () => {
-        const reply: unknown = await handler.callback(frame.value);
-        if (typeof reply === 'string') peer.sendText(reply);
-        else if (reply !== undefined) peer.sendText(JSON.stringify(reply));
+        try {
+          const reply: unknown = await handler.callback(frame.value);
+          if (typeof reply === 'string') peer.sendText(reply);
+          else if (reply !== undefined) peer.sendText(JSON.stringify(reply));
+        } catch (error) {
+          // Gateways' filters answer their own errors; this is the last line, so the inbox goes on.
+          this.log.error(`frame from ${peer.id} failed: ${String(error)}`);
+          peer.sendError(500, 'internal error');
+        }
       });
     });
   }
