@@ -1,8 +1,11 @@
-import { INestApplication, LogLevel, ValidationPipe } from '@nestjs/common';
+import { LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { join } from 'node:path';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { handshakeProbe } from './ws/handshake-probe.middleware';
 import { HandshakeService } from './ws/handshake.service';
 import { PeerHub } from './ws/peer-hub';
 import { RoutedWsAdapter } from './ws/routed-ws.adapter';
@@ -15,11 +18,16 @@ export interface StartOptions {
  * Builds and starts one instance: HTTP and WebSocket on `config.PORT`, plus the Redis
  * microservice transport when `REDIS_URL` is set. `main.ts` and the e2e tests both start here.
  */
-export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), {
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger ?? ['log', 'warn', 'error'],
   });
-  app.useWebSocketAdapter(new RoutedWsAdapter(app, app.get(PeerHub), app.get(HandshakeService), config));
+  const adapter = new RoutedWsAdapter(app, app.get(PeerHub), app.get(HandshakeService), config);
+  app.useWebSocketAdapter(adapter);
+  app.use(handshakeProbe(adapter));
+  // The demo page at `/` and the client library it imports, built by `npm run build`.
+  app.useStaticAssets(join(__dirname, '..', 'public'));
+  app.useStaticAssets(join(__dirname, '..', 'dist', 'client'), { prefix: '/client/' });
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: true }));
   if (config.REDIS_URL) {
     app.connectMicroservice<MicroserviceOptions>(microserviceOptions(config.REDIS_URL), { inheritAppConfig: true });

@@ -15,6 +15,11 @@ import { readFrame } from './read-frame';
 import { writeRefusal } from './refusal';
 import { FRAME, HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
 
+export interface HandshakeVerdict {
+  status: number;
+  message: string;
+}
+
 interface Endpoint {
   readonly route: WsRoute<unknown>;
   readonly matches: MatchFunction<Record<string, string>>;
@@ -103,6 +108,29 @@ export class RoutedWsAdapter extends WsAdapter {
     );
     await Promise.all(closed);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * What a handshake on this request would get, without upgrading: browsers cannot read the
+   * status of a refused upgrade, so clients ask with a plain GET on the same URL. 426 means the
+   * handshake would be accepted. Undefined when no endpoint has that path.
+   */
+  probe(request: IncomingMessage): HandshakeVerdict | undefined {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let found: { endpoint: Endpoint; params: Record<string, string> } | undefined;
+    try {
+      found = this.findEndpoint(url.pathname);
+    } catch {
+      return { status: 400, message: 'malformed path' };
+    }
+    if (!found) return undefined;
+    try {
+      this.handshake.check(request, url, found.endpoint.route, found.params);
+      return { status: 426, message: 'this is a WebSocket endpoint: open it with an upgrade' };
+    } catch (error) {
+      if (error instanceof HandshakeRefusal) return { status: error.status, message: error.message };
+      throw error;
+    }
   }
 
   private listen(): void {
