@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
@@ -15,7 +14,7 @@ export class Instance {
   static async start(env: Record<string, string> = {}): Promise<Instance> {
     const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env });
     const app = await startApp(config, { logger: ['error'] });
-    const address = (app.getHttpServer() as Server).address() as AddressInfo;
+    const address = app.getHttpServer().address() as AddressInfo;
     return new Instance(app, `http://127.0.0.1:${address.port}`);
   }
 
