@@ -12,6 +12,7 @@ export function handshakeProbe(adapter: RoutedWsAdapter) {
     if (request.method !== 'GET' || request.headers.upgrade) return next();
     const verdict = adapter.probe(request);
     if (!verdict) return next();
+    if (verdict.allowOrigin) response.setHeader('Access-Control-Allow-Origin', verdict.allowOrigin).vary('Origin');
     response
       .status(verdict.status)
       .json({ statusCode: verdict.status, message: verdict.message, error: STATUS_CODES[verdict.status] });

@@ -26,13 +26,15 @@ export class HandshakeService {
   ) {}
 
   check<P>(request: IncomingMessage, url: URL, route: WsRoute<P>, raw: Record<string, string>): AcceptedHandshake<P> {
-    if (!isAllowedOrigin(request.headers.origin, request.headers.host, this.config.ALLOWED_ORIGINS)) {
-      throw new HandshakeRefusal(403, 'origin not allowed');
-    }
+    if (!this.allowsOrigin(request)) throw new HandshakeRefusal(403, 'origin not allowed');
     const user = this.authenticate(request, url);
     const params = route.parse(raw);
     if (!route.authorize(user, params)) throw new HandshakeRefusal(403, 'not allowed to open this socket');
     return { user, params, groups: route.groups(user, params) };
+  }
+
+  allowsOrigin(request: IncomingMessage): boolean {
+    return isAllowedOrigin(request.headers.origin, request.headers.host, this.config.ALLOWED_ORIGINS);
   }
 
   private authenticate(request: IncomingMessage, url: URL): AuthUser {

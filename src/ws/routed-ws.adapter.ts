@@ -18,6 +18,8 @@ import { FRAME, HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from
 export interface HandshakeVerdict {
   status: number;
   message: string;
+  /** The request's Origin when it is allowed: a cross-origin page may then read the verdict. */
+  allowOrigin?: string;
 }
 
 interface Endpoint {
@@ -124,11 +126,12 @@ export class RoutedWsAdapter extends WsAdapter {
       return { status: 400, message: 'malformed path' };
     }
     if (!found) return undefined;
+    const allowOrigin = this.handshake.allowsOrigin(request) ? request.headers.origin : undefined;
     try {
       this.handshake.check(request, url, found.endpoint.route, found.params);
-      return { status: 426, message: 'this is a WebSocket endpoint: open it with an upgrade' };
+      return { status: 426, message: 'this is a WebSocket endpoint: open it with an upgrade', allowOrigin };
     } catch (error) {
-      if (error instanceof HandshakeRefusal) return { status: error.status, message: error.message };
+      if (error instanceof HandshakeRefusal) return { status: error.status, message: error.message, allowOrigin };
       throw error;
     }
   }

@@ -41,6 +41,16 @@ describe('handshake probe: GET on a WebSocket path', () => {
     expect((await probe('/ws/nope', alice)).status).toBe(404);
   });
 
+  test('an allowed cross-origin page may read the verdict; a foreign one gets 403 without CORS', async () => {
+    const url = `/push/bob?token=${alice}`;
+    const allowed = await fetch(`${instance.http}${url}`, { headers: { origin: 'http://localhost:5173' } });
+    expect(allowed.status).toBe(403);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const foreign = await fetch(`${instance.http}${url}`, { headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   test('probing allocates nothing: the group stays empty', async () => {
     await probe('/socket/all', alice);
     const count = await instance.request('GET', '/api/groups/chat_all_data', { token: alice });

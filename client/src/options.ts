@@ -1,0 +1,50 @@
+// `connect()`'s options with their defaults filled in and checked once, up front: a typo such as
+// `heartbeatMs: -1` or `backoff: { initialMs: 0 }` would otherwise show up much later, as a
+// silent socket or a tight reconnect loop.
+
+import { Backoff, resolveBackoff } from './backoff.js';
+import { defaultWebSocket } from './env.js';
+import type { ConnectOptions, WebSocketConstructor } from './types.js';
+import { isSocketUrl, pathOf } from './url.js';
+
+const DEFAULT_HEARTBEAT_MS = 10000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
+const DEFAULT_PROBE_TIMEOUT_MS = 5000;
+
+export interface ResolvedOptions {
+  WebSocket: WebSocketConstructor;
+  backoff: Backoff;
+  resetAfterMs: number;
+  /** 0: no heartbeat. */
+  heartbeatMs: number;
+  pongTimeoutMs: number;
+  connectTimeoutMs: number;
+  probeTimeoutMs: number;
+  snapshots: boolean;
+}
+
+/** Throws a TypeError for a URL that is not ws(s) or a missing WebSocket, a RangeError for a bad duration. */
+export function resolveOptions(url: string, options: ConnectOptions): ResolvedOptions {
+  if (!isSocketUrl(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
+  const WebSocket = options.WebSocket ?? defaultWebSocket();
+  if (!WebSocket) throw new TypeError('no global WebSocket here: pass options.WebSocket (in Node, ws)');
+  const backoff = resolveBackoff(options.backoff);
+  const heartbeatMs = duration('heartbeatMs', options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, true);
+  return {
+    WebSocket,
+    backoff: new Backoff(backoff),
+    resetAfterMs: backoff.resetAfterMs,
+    heartbeatMs,
+    // Unused (and not checked) when the heartbeat is off.
+    pongTimeoutMs: heartbeatMs === 0 ? 0 : duration('pongTimeoutMs', options.pongTimeoutMs ?? heartbeatMs),
+    connectTimeoutMs: duration('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    probeTimeoutMs: duration('probeTimeoutMs', options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS),
+    // The global socket is the one whose topics have snapshots; other endpoints have no topics.
+    snapshots: options.snapshots ?? /^\/socket\/all\/?$/.test(pathOf(url)),
+  };
+}
+
+function duration(name: string, value: number, zeroAllowed = false): number {
+  if (Number.isFinite(value) && (value > 0 || (zeroAllowed && value === 0))) return value;
+  throw new RangeError(`${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number of ms, got ${value}`);
+}

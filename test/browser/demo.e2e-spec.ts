@@ -1,0 +1,273 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AppProcess } from './app-process';
+
+/**
+ * The demo page (`public/`, served at `/`) in Debian's Chromium against the built service in a
+ * child process: three users, live tables, a chat that reaches an absent user as a notification,
+ * and a server restart on the same port that the page rides out by itself.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+// The README's picture is refreshed on request only, so a test run leaves the work tree clean.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? join(__dirname, '..', '..', 'docs', 'screenshot.png')
+  : join(__dirname, '..', '..', 'test-results', 'screenshot.png');
+/** Longest wait for anything the page shows; reconnects after a restart are the slowest. */
+const WAIT_MS = 15_000;
+
+type Socket = 'all' | 'push' | 'chat';
+
+const PATIENTS = [
+  { name: 'Zhang San', bed: 12, ward: 'Cardiology', status: 'stable' },
+  { name: 'Li Si', bed: 7, ward: 'Neurology', status: 'observation' },
+];
+const VISITS = [
+  { visit: 'V-1001', patient: 'Zhang San', doctor: 'Dr. Chen', room: '2B', since: '09:40' },
+  { visit: 'V-1002', patient: 'Li Si', doctor: 'Dr. Zhao', room: '4A', since: '10:15' },
+];
+const PATIENTS_AFTER_RESTART = [...PATIENTS, { name: 'Wang Wu', bed: 3, ward: 'Surgery', status: 'admitted' }];
+
+describe('demo page (Chromium)', () => {
+  let app: AppProcess;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Page;
+  let admin: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    app = await AppProcess.start();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const open = async (name: string): Promise<Page> => {
+      const context = await browser.newContext({ baseURL: app.http, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+      // The page logs `[demo] …` when one of its frame handlers threw (the client catches those).
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().startsWith('[demo]')) {
+          pageErrors.push(`${name}: ${message.text()}`);
+        }
+      });
+      return page;
+    };
+    [alice, bob, admin] = [await open('alice'), await open('bob'), await open('admin')];
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  afterEach(() => {
+    // Exceptions in any page fail the step that caused them (and only that one).
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  const status = (page: Page, socket: Socket) => page.getByTestId(`status-${socket}`);
+
+  async function waitForState(page: Page, socket: Socket, state: string): Promise<void> {
+    await page.locator(`[data-testid="status-${socket}"][data-state="${state}"]`).waitFor({ timeout: WAIT_MS });
+  }
+
+  async function waitForNotOpen(page: Page, socket: Socket): Promise<void> {
+    await page.locator(`[data-testid="status-${socket}"]:not([data-state="open"])`).waitFor({ timeout: WAIT_MS });
+  }
+
+  async function signIn(page: Page, user: string, asAdmin = false): Promise<void> {
+    await page.goto('/');
+    await page.getByTestId('login-user').fill(user);
+    if (asAdmin) await page.getByTestId('login-admin').check();
+    await page.getByTestId('login-submit').click();
+    await waitForState(page, 'all', 'open');
+    await waitForState(page, 'push', 'open');
+  }
+
+  /** Fills the admin textarea, publishes, and waits for the 202 from /api/notify. */
+  async function publish(key: 'patients' | 'visits', data: unknown): Promise<void> {
+    await admin.getByTestId(`admin-${key}-json`).fill(JSON.stringify(data, null, 2));
+    await admin.getByTestId(`admin-${key}-publish`).click();
+    // The click sets "sending…" synchronously, so an earlier 202 cannot satisfy this wait.
+    await admin.getByTestId(`admin-${key}-result`).getByText(/^202 /).waitFor({ timeout: WAIT_MS });
+  }
+
+  async function waitForCell(page: Page, table: string, text: string): Promise<void> {
+    await page.getByTestId(table).getByRole('cell', { name: text, exact: true }).waitFor({ timeout: WAIT_MS });
+  }
+
+  async function openChat(page: Page, peer: string): Promise<void> {
+    await page.getByTestId('chat-peer').fill(peer);
+    await page.getByTestId('chat-open').click();
+    await waitForState(page, 'chat', 'open');
+  }
+
+  async function say(page: Page, text: string): Promise<void> {
+    await page.getByTestId('chat-input').fill(text);
+    await page.getByTestId('chat-send').click();
+  }
+
+  /** A message from the other user in the chat log. */
+  async function waitForIncoming(page: Page, from: string, text: string): Promise<void> {
+    await page
+      .getByTestId('chat-log')
+      .locator('.msg.theirs')
+      .filter({ hasText: from })
+      .filter({ hasText: text })
+      .waitFor({ timeout: WAIT_MS });
+  }
+
+  it('signs in three users; the tables start empty and every socket opens', async () => {
+    await signIn(alice, 'alice');
+    await signIn(bob, 'bob');
+    await signIn(admin, 'admin', true);
+
+    for (const page of [alice, bob]) {
+      await page.getByTestId('patients-table').getByText('No data yet.').waitFor({ timeout: WAIT_MS });
+      expect(await page.getByTestId('current-user').textContent()).toBe(page === alice ? 'alice' : 'bob');
+      expect(await page.getByTestId('admin-patients-publish').isVisible()).toBe(false);
+    }
+    expect(await admin.getByTestId('admin-patients-publish').isVisible()).toBe(true);
+    expect(await status(alice, 'chat').textContent()).toBe('none');
+  }, 60_000);
+
+  it('names a refused handshake and its status, and offers to sign in again', async () => {
+    const context = await browser.newContext({ baseURL: app.http });
+    try {
+      // A session whose token the server does not accept (expired, or signed with another secret).
+      const session = JSON.stringify({ user: 'mallory', admin: false, token: 'not-a-jwt' });
+      await context.addInitScript(`sessionStorage.setItem('nest-realtime-demo.session', ${JSON.stringify(session)})`);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`mallory: ${error.message}`));
+      await page.goto('/');
+      await waitForState(page, 'all', 'closed');
+      await page
+        .getByTestId('error')
+        .getByText('Global socket: handshake refused with HTTP 401')
+        .waitFor({ timeout: WAIT_MS });
+      await page.getByTestId('patients-table').getByText('Not connected.').waitFor({ timeout: WAIT_MS });
+      await page.getByRole('button', { name: 'Sign in again' }).first().click();
+      await page.getByTestId('login-user').waitFor({ timeout: WAIT_MS });
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("shows the admin's published changes in both users' tables without a reload", async () => {
+    await publish('patients', PATIENTS);
+    await publish('visits', VISITS);
+
+    for (const page of [alice, bob]) {
+      await waitForCell(page, 'patients-table', 'Zhang San');
+      await waitForCell(page, 'patients-table', 'Neurology');
+      await waitForCell(page, 'visits-table', 'V-1002');
+      expect(await page.getByTestId('patients-table').locator('th').allTextContents()).toEqual([
+        'name',
+        'bed',
+        'ward',
+        'status',
+      ]);
+    }
+  }, 60_000);
+
+  it('loads the snapshot on connect: a reloaded page shows the current tables at once', async () => {
+    await bob.reload();
+    await waitForState(bob, 'all', 'open');
+    await waitForCell(bob, 'patients-table', 'Li Si');
+    await waitForCell(bob, 'visits-table', 'Dr. Zhao');
+    expect(await bob.getByTestId('patients-meta').textContent()).toContain('snapshot');
+  }, 60_000);
+
+  it('shows a pushed event in the notifications panel', async () => {
+    await admin.getByTestId('admin-push-user').fill('alice');
+    await admin.getByTestId('admin-push-json').fill('{"kind":"visit-assigned","visit":"V-1002","room":"4A"}');
+    await admin.getByTestId('admin-push-send').click();
+    await admin.getByTestId('admin-push-result').getByText(/^202 /).waitFor({ timeout: WAIT_MS });
+    await alice.getByTestId('notifications').getByText('visit-assigned').waitFor({ timeout: WAIT_MS });
+  }, 60_000);
+
+  it("notifies alice of bob's chat while her chat is closed, then they talk both ways", async () => {
+    await openChat(bob, 'alice');
+    expect(await bob.getByTestId('chat-with').textContent()).toContain('alice_bob');
+    await say(bob, 'Hi Alice, bed 12 needs you');
+    // Alice is not in the chat: the server acknowledges to bob and notifies alice's push channel.
+    await bob.getByTestId('chat-log').locator('.msg.mine .tick', { hasText: '✓' }).waitFor({ timeout: WAIT_MS });
+
+    const notice = alice.getByTestId('notifications').locator('li', { hasText: 'bob: Hi Alice, bed 12 needs you' });
+    await notice.waitFor({ timeout: WAIT_MS });
+    // Newest first: the chat notice is above the earlier pushed event.
+    await expect(alice.getByTestId('notification').first().textContent()).resolves.toContain('bob: Hi Alice');
+
+    await notice.getByTestId('notification-open-chat').click();
+    await waitForState(alice, 'chat', 'open');
+    expect(await alice.getByTestId('chat-peer').inputValue()).toBe('bob');
+    // The message that came as a notification opens the conversation.
+    await waitForIncoming(alice, 'bob', 'Hi Alice, bed 12 needs you');
+
+    await say(alice, 'On my way, Bob');
+    await waitForIncoming(bob, 'alice', 'On my way, Bob');
+    await say(bob, 'Thanks!');
+    await waitForIncoming(alice, 'bob', 'Thanks!');
+    // Both were in the chat: each sender's own copy came back, marked delivered.
+    await bob.getByTestId('chat-log').locator('.msg.mine', { hasText: 'Thanks!' }).locator('.tick.delivered').waitFor();
+    await alice
+      .getByTestId('chat-log')
+      .locator('.msg.mine', { hasText: 'On my way, Bob' })
+      .locator('.tick.delivered')
+      .waitFor();
+  }, 60_000);
+
+  it('shows the drop when the server stops, reconnects by itself when it is back, and keeps updating', async () => {
+    await app.stop();
+    for (const page of [alice, bob]) {
+      await waitForNotOpen(page, 'all');
+      await waitForNotOpen(page, 'push');
+      await waitForNotOpen(page, 'chat');
+      await page.getByTestId('error').getByText('Global socket').waitFor({ timeout: WAIT_MS });
+    }
+    expect(['connecting', 'reconnecting']).toContain(await status(alice, 'all').textContent());
+
+    await app.start();
+    for (const page of [alice, bob, admin]) {
+      await waitForState(page, 'all', 'open');
+      await waitForState(page, 'push', 'open');
+    }
+    for (const page of [alice, bob]) {
+      await waitForState(page, 'chat', 'open');
+      // Every socket is back: the error messages are gone.
+      await page.getByTestId('error').waitFor({ state: 'hidden', timeout: WAIT_MS });
+    }
+
+    // A memory-layer restart lost the snapshots; the next change still reaches both pages live.
+    await publish('patients', PATIENTS_AFTER_RESTART);
+    for (const page of [alice, bob]) {
+      await waitForCell(page, 'patients-table', 'Wang Wu');
+      expect(await page.getByTestId('patients-meta').textContent()).toContain('live update');
+    }
+    await say(bob, 'Back online?');
+    await waitForIncoming(alice, 'bob', 'Back online?');
+    await say(alice, 'Yes, reconnected by itself');
+    await waitForIncoming(bob, 'alice', 'Yes, reconnected by itself');
+  }, 90_000);
+
+  it("saves a screenshot of alice's page for the README", async () => {
+    await publish('visits', VISITS);
+    await waitForCell(alice, 'visits-table', 'V-1001');
+    await alice.evaluate('window.scrollTo(0, 0)');
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await alice.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
+  }, 60_000);
+});
