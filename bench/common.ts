@@ -1,0 +1,138 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { sign } from 'jsonwebtoken';
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable between processes. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** `u000042`: zero-padded so that string order is numeric order (chat group names). */
+export function userId(index: number): string {
+  return `u${String(index).padStart(6, '0')}`;
+}
+
+/** The chat group of pair `p`: users 2p and 2p+1, already in ascending order. */
+export function chatGroup(pair: number): string {
+  return `${userId(2 * pair)}_${userId(2 * pair + 1)}`;
+}
+
+const keys = new Map<string, KeyObject>();
+
+/**
+ * The secret as a KeyObject. Given a string, jsonwebtoken 9 first tries `createPublicKey(secret)`
+ * on every sign and verify, which costs about 0.5 ms on this machine (an OpenSSL 3 decoder
+ * probe); a KeyObject skips it.
+ */
+export function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+}
+
+export function signToken(secret: string, sub: string, admin = false): string {
+  return sign({ sub, roles: admin ? ['admin'] : [] }, secretKey(secret), { algorithm: 'HS256', expiresIn: '12h' });
+}
+
+/** What a client socket opens: the global socket, a push channel, or one side of a chat. */
+export type Endpoint = 'all' | 'push' | 'chat';
+export type Protocol = 'ws' | 'sio';
+
+/** Coordinator → worker. */
+export type WorkerCommand =
+  | {
+      op: 'open';
+      proto: Protocol;
+      ports: number[];
+      /** `mixed`: even indexes on /socket/all, odd ones on /push/<user> (the idle scenario). */
+      ep: Endpoint | 'mixed';
+      from: number;
+      count: number;
+      concurrency: number;
+      timeoutMs: number;
+    }
+  | { op: 'fanout-report'; measureFrom: number }
+  | { op: 'chat'; k: number; timeoutMs: number }
+  | {
+      op: 'connect';
+      proto: Protocol;
+      ports: number[];
+      from: number;
+      count: number;
+      concurrency: number;
+      timeoutMs: number;
+    }
+  | { op: 'status' }
+  | { op: 'close' };
+
+/** Worker → coordinator. */
+export type WorkerReply =
+  | { op: 'ready' }
+  | { op: 'opened'; ok: number; failed: number; ms: number; errors: string[] }
+  | { op: 'got'; seq: number }
+  | { op: 'fanout-report'; delivered: number; duplicates: number; other: number; latencies: number[] }
+  | { op: 'chat-done'; delivered: number; errors: number; rtts: number[]; timedOut: boolean }
+  | { op: 'connect-done'; ok: number; failed: number; times: number[]; ms: number; errors: string[] }
+  | { op: 'status'; open: number; dropped: number }
+  | { op: 'closed' };
+
+/** Percentile `p` (0–100) of sorted values, nearest rank. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function sortNumbers(values: number[]): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+export function median(values: number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return NaN;
+  const mid = finite.length >> 1;
+  return finite.length % 2 === 1 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
+}
+
+/** utime + stime of a process in seconds, from /proc/<pid>/stat; NaN once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3, utime field 14 and stime field 15 (1-based, man 5 proc).
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size of a process in KiB, from /proc/<pid>/status; NaN once it is gone. */
+export function rssKiB(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux the benchmark targets (`getconf CLK_TCK`). */
+export const CLOCK_TICKS = 100;
+
+/** The soft limit on open files of this process (children inherit it). */
+export function openFileLimit(): { soft: number; hard: number } {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(
+      readFileSync('/proc/self/limits', 'utf8'),
+    );
+    const value = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? Infinity : Number(s));
+    return { soft: value(match?.[1]), hard: value(match?.[2]) };
+  } catch {
+    return { soft: Infinity, hard: Infinity };
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,127 @@
+/**
+ * The floor: a bare `ws` server doing only what the benchmark's scenarios need, with no
+ * framework. The same JWT check at the handshake (HS256), `/socket/all` with one shared frame
+ * written to every socket on `POST /api/notify/:topic`, `/push/<user>` held open, and pair relay
+ * on `/ws/chat/<a>_<b>`. With `REDIS_URL` every notify and chat frame goes through Redis pub/sub,
+ * and each instance delivers what it receives to its own sockets.
+ *
+ * Environment: PORT, JWT_SECRET, REDIS_URL (optional).
+ */
+import { createSecretKey } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import Redis from 'ioredis';
+import { verify } from 'jsonwebtoken';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+// A KeyObject, not the string: see secretKey() in common.ts (0.5 ms per verify otherwise).
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8'));
+const USER = /^[A-Za-z0-9_-]{1,64}$/;
+const TOPICS = new Set(['all_patient_page_data', 'all_active_visit_data']);
+
+const all = new Set<WebSocket>();
+const chats = new Map<string, Map<WebSocket, string>>();
+const pub = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
+const sub = pub?.duplicate();
+
+function claims(token: string | null | undefined): { user: string; admin: boolean } | undefined {
+  if (!token) return undefined;
+  try {
+    const c = verify(token, secret, { algorithms: ['HS256'] }) as { sub?: unknown; roles?: unknown };
+    if (typeof c.sub !== 'string' || !USER.test(c.sub)) return undefined;
+    return { user: c.sub, admin: Array.isArray(c.roles) && c.roles.includes('admin') };
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function broadcast(frame: Buffer): void {
+  for (const ws of all) ws.send(frame, { binary: false });
+}
+
+function relay(group: string, from: string, frame: Buffer): void {
+  for (const [ws, user] of chats.get(group) ?? []) if (user !== from) ws.send(frame, { binary: false });
+}
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 65536 });
+
+function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const who = claims(url.searchParams.get('token'));
+  if (!who) return refuse(socket, 401);
+  const path = url.pathname;
+  const chat = /^\/ws\/chat\/([A-Za-z0-9-]+)_([A-Za-z0-9-]+)$/.exec(path);
+  const push = /^\/push\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (chat && who.user !== chat[1] && who.user !== chat[2]) return refuse(socket, 403);
+  if (push && who.user !== push[1]) return refuse(socket, 403);
+  if (!chat && !push && path !== '/socket/all') return refuse(socket, 404);
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    if (chat) {
+      const group = `${chat[1]}_${chat[2]}`;
+      let members = chats.get(group);
+      if (!members) chats.set(group, (members = new Map<WebSocket, string>()));
+      members.set(ws, who.user);
+      ws.on('message', (data: Buffer) => {
+        if (pub) void pub.publish('floor:chat', Buffer.concat([Buffer.from(`${group}\n${who.user}\n`), data]));
+        else relay(group, who.user, data);
+      });
+      ws.on('close', () => {
+        members.delete(ws);
+        if (members.size === 0) chats.delete(group);
+      });
+    } else if (!push) {
+      all.add(ws);
+      ws.on('close', () => all.delete(ws));
+    }
+  });
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  const answer = (status: number, body: object): void => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const topic = /^\/api\/notify\/([A-Za-z0-9_]+)$/.exec(req.url ?? '')?.[1];
+  if (req.method === 'GET' && req.url === '/health') return answer(200, { status: 'ok' });
+  if (req.method !== 'POST' || !topic) return answer(404, { statusCode: 404 });
+  const who = claims(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]);
+  if (!who) return answer(401, { statusCode: 401 });
+  if (!who.admin) return answer(403, { statusCode: 403 });
+  if (!TOPICS.has(topic)) return answer(404, { statusCode: 404 });
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let data: unknown;
+    try {
+      data = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown }).data;
+    } catch {
+      return answer(400, { statusCode: 400 });
+    }
+    const frame = Buffer.from(`{"type":"${topic}","data":${JSON.stringify(data)}}`);
+    if (pub) void pub.publish('floor:all', frame);
+    else broadcast(frame);
+    answer(202, { topic });
+  });
+}
+
+if (sub) {
+  void sub.subscribe('floor:all', 'floor:chat');
+  sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    if (channel.toString() === 'floor:all') return broadcast(message);
+    const first = message.indexOf(10);
+    const second = message.indexOf(10, first + 1);
+    relay(
+      message.toString('utf8', 0, first),
+      message.toString('utf8', first + 1, second),
+      message.subarray(second + 1),
+    );
+  });
+}
+
+const server = createServer(onRequest);
+server.on('upgrade', onUpgrade);
+server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
