@@ -19,7 +19,7 @@ export function receivedAt(date: Date): string {
   return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** `/chat/socket/` (the seeds' ChatView): any text is acknowledged; `close` closes with 1000. */
+/** `/chat/socket/` (the seeds' ChatView): every text is acknowledged; `close` closes with 1000. */
 @RoutedGateway(echoRoute)
 export class EchoGateway {
   @SubscribeMessage(FRAME)

@@ -16,7 +16,7 @@ export interface PushResult {
   id: number;
 }
 
-/** The seeds' `push(username, event)`: any module may call it to reach every tab of a user. */
+/** The seeds' `push(username, event)`, callable from every module, reaches every tab of a user. */
 @Injectable()
 export class PushService {
   constructor(@Inject(ChannelLayer) private readonly layer: ChannelLayer) {}
