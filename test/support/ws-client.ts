@@ -28,9 +28,15 @@ function buildRequest(url: string, options: ConnectOptions): { url: string; head
 export class TestClient {
   private readonly frames: string[] = [];
   private readonly waiters: Array<(frame: string) => void> = [];
+  /**
+   * Protocol pings received since the socket was created. Counted from the start because a ping
+   * can arrive in the same read as the 101, before a listener added after `open` would see it.
+   */
+  pings = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
+    socket.on('ping', () => (this.pings += 1));
     socket.on('message', (data) => {
       const text = (data as Buffer).toString();
       const waiter = this.waiters.shift();
