@@ -7,33 +7,16 @@
  *
  * Environment: PORT, JWT_SECRET, REDIS_URL (optional).
  */
-import { createSecretKey } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Redis from 'ioredis';
-import { verify } from 'jsonwebtoken';
 import { WebSocketServer, type WebSocket } from 'ws';
-
-// A KeyObject, not the string: see secretKey() in common.ts (0.5 ms per verify otherwise).
-const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8'));
-const USER = /^[A-Za-z0-9_-]{1,64}$/;
-const TOPICS = new Set(['all_patient_page_data', 'all_active_visit_data']);
+import { claims, notifyHandler } from './notify-http';
 
 const all = new Set<WebSocket>();
 const chats = new Map<string, Map<WebSocket, string>>();
 const pub = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
 const sub = pub?.duplicate();
-
-function claims(token: string | null | undefined): { user: string; admin: boolean } | undefined {
-  if (!token) return undefined;
-  try {
-    const c = verify(token, secret, { algorithms: ['HS256'] }) as { sub?: unknown; roles?: unknown };
-    if (typeof c.sub !== 'string' || !USER.test(c.sub)) return undefined;
-    return { user: c.sub, admin: Array.isArray(c.roles) && c.roles.includes('admin') };
-  } catch {
-    return undefined;
-  }
-}
 
 function refuse(socket: Duplex, status: number): void {
   socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -80,33 +63,6 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   });
 }
 
-function onRequest(req: IncomingMessage, res: ServerResponse): void {
-  const answer = (status: number, body: object): void => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
-  const topic = /^\/api\/notify\/([A-Za-z0-9_]+)$/.exec(req.url ?? '')?.[1];
-  if (req.method === 'GET' && req.url === '/health') return answer(200, { status: 'ok' });
-  if (req.method !== 'POST' || !topic) return answer(404, { statusCode: 404 });
-  const who = claims(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]);
-  if (!who) return answer(401, { statusCode: 401 });
-  if (!who.admin) return answer(403, { statusCode: 403 });
-  if (!TOPICS.has(topic)) return answer(404, { statusCode: 404 });
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    let data: unknown;
-    try {
-      data = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown }).data;
-    } catch {
-      return answer(400, { statusCode: 400 });
-    }
-    const frame = Buffer.from(`{"type":"${topic}","data":${JSON.stringify(data)}}`);
-    if (pub) void pub.publish('floor:all', frame);
-    else broadcast(frame);
-    answer(202, { topic });
-  });
-}
-
 if (sub) {
   void sub.subscribe('floor:all', 'floor:chat');
   sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
@@ -121,7 +77,13 @@ if (sub) {
   });
 }
 
-const server = createServer(onRequest);
+const server = createServer(
+  notifyHandler((topic, data) => {
+    const frame = Buffer.from(`{"type":"${topic}","data":${JSON.stringify(data)}}`);
+    if (pub) void pub.publish('floor:all', frame);
+    else broadcast(frame);
+  }),
+);
 server.on('upgrade', onUpgrade);
 server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

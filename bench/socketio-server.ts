@@ -7,18 +7,13 @@
  *
  * Environment: PORT, JWT_SECRET, REDIS_URL (optional), PING_INTERVAL_MS.
  */
-import { createSecretKey } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
-import { verify } from 'jsonwebtoken';
 import { Server, type Socket } from 'socket.io';
+import { claims, notifyHandler } from './notify-http';
 
-// A KeyObject, not the string: see secretKey() in common.ts (0.5 ms per verify otherwise).
-const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8'));
 const ping = Number(process.env.PING_INTERVAL_MS ?? 25000);
-const USER = /^[A-Za-z0-9_-]{1,64}$/;
-const TOPICS = new Set(['all_patient_page_data', 'all_active_visit_data']);
 
 interface SocketData {
   user: string;
@@ -26,43 +21,7 @@ interface SocketData {
   group?: string;
 }
 
-function claims(token: unknown): { user: string; admin: boolean } | undefined {
-  if (typeof token !== 'string' || token === '') return undefined;
-  try {
-    const c = verify(token, secret, { algorithms: ['HS256'] }) as { sub?: unknown; roles?: unknown };
-    if (typeof c.sub !== 'string' || !USER.test(c.sub)) return undefined;
-    return { user: c.sub, admin: Array.isArray(c.roles) && c.roles.includes('admin') };
-  } catch {
-    return undefined;
-  }
-}
-
-function onRequest(req: IncomingMessage, res: ServerResponse): void {
-  const answer = (status: number, body: object): void => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
-  const topic = /^\/api\/notify\/([A-Za-z0-9_]+)$/.exec(req.url ?? '')?.[1];
-  if (req.method === 'GET' && req.url === '/health') return answer(200, { status: 'ok' });
-  if (req.method !== 'POST' || !topic) return answer(404, { statusCode: 404 });
-  const who = claims(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]);
-  if (!who) return answer(401, { statusCode: 401 });
-  if (!who.admin) return answer(403, { statusCode: 403 });
-  if (!TOPICS.has(topic)) return answer(404, { statusCode: 404 });
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('end', () => {
-    let data: unknown;
-    try {
-      data = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown }).data;
-    } catch {
-      return answer(400, { statusCode: 400 });
-    }
-    io.to('chat_all_data').emit(topic, data);
-    answer(202, { topic });
-  });
-}
-
-const httpServer = createServer(onRequest);
+const httpServer = createServer(notifyHandler((topic, data) => io.to('chat_all_data').emit(topic, data)));
 const io = new Server<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>(httpServer, {
   transports: ['websocket'],
   serveClient: false,

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import { TokenService } from './token.service';
-import { USER_ID } from './user';
+import { USER_ID, USER_ID_RULE } from './user';
 
 export class DevLoginDto {
   @IsString()
-  @Matches(USER_ID, { message: 'username must be 1-64 characters of [A-Za-z0-9_-]' })
+  @Matches(USER_ID, { message: USER_ID_RULE })
   username!: string;
 
   @IsOptional()

@@ -1,6 +1,9 @@
 /** A user id: 1–64 of `[A-Za-z0-9_-]` (CONTRACT.md, Identity). Chat ids also exclude `_`. */
 export const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The one wording of that rule, wherever a username is refused. */
+export const USER_ID_RULE = 'username must be 1-64 characters of [A-Za-z0-9_-]';
+
 export function isUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID.test(value);
 }

@@ -1,4 +1,4 @@
-import { isUserId } from '../auth/user';
+import { isUserId, USER_ID_RULE } from '../auth/user';
 import { HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { pushGroup } from './push.service';
@@ -10,7 +10,7 @@ export interface PushParams {
 export const pushRoute: WsRoute<PushParams> = {
   path: '/push/:username',
   parse: ({ username }) => {
-    if (!isUserId(username)) throw new HandshakeRefusal(400, 'username must be 1-64 characters of [A-Za-z0-9_-]');
+    if (!isUserId(username)) throw new HandshakeRefusal(400, USER_ID_RULE);
     return { username };
   },
   authorize: (user, { username }) => user.id === username,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isUserId } from '../auth/user';
+import { isUserId, USER_ID_RULE } from '../auth/user';
 import { InvalidInputError } from '../common/errors';
 import type { JsonValue } from '../common/json-value';
 import { ChannelLayer } from '../layer/channel-layer';
@@ -23,7 +23,7 @@ export class PushService {
 
   /** Sends `{"event": event, "id": <push id>}` to every `/push/<username>` socket, everywhere. */
   async push(username: string, event: JsonValue): Promise<PushResult> {
-    if (!isUserId(username)) throw new InvalidInputError(['username must be 1-64 characters of [A-Za-z0-9_-]']);
+    if (!isUserId(username)) throw new InvalidInputError([USER_ID_RULE]);
     const id = await this.layer.send(pushGroup(username), unnumbered({ event }));
     return { username, id };
   }

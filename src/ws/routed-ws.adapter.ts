@@ -28,6 +28,11 @@ interface Endpoint {
   readonly server: WebSocketServer;
 }
 
+interface Located {
+  readonly endpoint: Endpoint;
+  readonly params: Record<string, string>;
+}
+
 /** How long a closing peer gets to answer the close frame at shutdown before it is cut. */
 const CLOSE_GRACE_MS = 500;
 
@@ -119,13 +124,9 @@ export class RoutedWsAdapter extends WsAdapter {
    */
   probe(request: IncomingMessage): HandshakeVerdict | undefined {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    let found: { endpoint: Endpoint; params: Record<string, string> } | undefined;
-    try {
-      found = this.findEndpoint(url.pathname);
-    } catch {
-      return { status: 400, message: 'malformed path' };
-    }
+    const found = this.locate(url.pathname);
     if (!found) return undefined;
+    if ('status' in found) return found;
     const allowOrigin = this.handshake.allowsOrigin(request) ? request.headers.origin : undefined;
     try {
       this.handshake.check(request, url, found.endpoint.route, found.params);
@@ -150,13 +151,9 @@ export class RoutedWsAdapter extends WsAdapter {
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    let found: { endpoint: Endpoint; params: Record<string, string> } | undefined;
-    try {
-      found = this.findEndpoint(url.pathname);
-    } catch {
-      return writeRefusal(socket, 400, 'malformed path');
-    }
+    const found = this.locate(url.pathname);
     if (!found) return writeRefusal(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    if ('status' in found) return writeRefusal(socket, found.status, found.message);
     const { endpoint, params: raw } = found;
     let peer: Peer;
     try {
@@ -188,10 +185,15 @@ export class RoutedWsAdapter extends WsAdapter {
     if (!attached) void this.hub.close(peer);
   }
 
-  private findEndpoint(pathname: string): { endpoint: Endpoint; params: Record<string, string> } | undefined {
-    for (const endpoint of this.endpoints) {
-      const result = endpoint.matches(pathname);
-      if (result) return { endpoint, params: result.params };
+  /** The endpoint at `pathname` with its raw parameters; a 400 verdict when they cannot be decoded. */
+  private locate(pathname: string): Located | HandshakeVerdict | undefined {
+    try {
+      for (const endpoint of this.endpoints) {
+        const result = endpoint.matches(pathname);
+        if (result) return { endpoint, params: result.params };
+      }
+    } catch {
+      return { status: 400, message: 'malformed path' };
     }
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { IsDefined, IsString, Matches } from 'class-validator';
 import type { JsonValue } from '../../common/json-value';
-import { USER_ID } from '../../auth/user';
+import { USER_ID, USER_ID_RULE } from '../../auth/user';
 
 /** `POST /api/push/:username` body. */
 export class PushBodyDto {
@@ -11,6 +11,6 @@ export class PushBodyDto {
 /** Microservice `push` event: `client.emit('push', { username, event })`. */
 export class PushEventDto extends PushBodyDto {
   @IsString()
-  @Matches(USER_ID, { message: 'username must be 1-64 characters of [A-Za-z0-9_-]' })
+  @Matches(USER_ID, { message: USER_ID_RULE })
   username!: string;
 }
