@@ -53,7 +53,8 @@ export type WorkerCommand =
       timeoutMs: number;
     }
   | { op: 'fanout-report'; measureFrom: number }
-  | { op: 'chat'; k: number; timeoutMs: number }
+  /** `acks`: Socket.IO messages ask for an ack callback (the contract's chat shape). */
+  | { op: 'chat'; k: number; timeoutMs: number; acks: boolean }
   | {
       op: 'connect';
       proto: Protocol;

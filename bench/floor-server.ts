@@ -1,22 +1,23 @@
 /**
  * The floor: a bare `ws` server doing only what the benchmark's scenarios need, with no
  * framework. The same JWT check at the handshake (HS256), `/socket/all` with one shared frame
- * written to every socket on `POST /api/notify/:topic`, `/push/<user>` held open, and pair relay
- * on `/ws/chat/<a>_<b>`. With `REDIS_URL` every notify and chat frame goes through Redis pub/sub,
- * and each instance delivers what it receives to its own sockets.
+ * written to every socket on `POST /api/notify/:topic`, `/push/<user>` held open, and
+ * `/ws/chat/<a>_<b>` (see `floor-chat.ts`). With `REDIS_URL` every notify and chat frame goes
+ * through Redis, and each instance delivers what it receives to its own sockets.
  *
- * Environment: PORT, JWT_SECRET, REDIS_URL (optional).
+ * Environment: PORT, JWT_SECRET, REDIS_URL (optional), CHAT_SHAPE (`contract` or `relay`).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Redis from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FloorChats } from './floor-chat';
 import { claims, notifyHandler } from './notify-http';
 
 const all = new Set<WebSocket>();
-const chats = new Map<string, Map<WebSocket, string>>();
 const pub = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
 const sub = pub?.duplicate();
+const chats = new FloorChats(process.env.CHAT_SHAPE === 'relay' ? 'relay' : 'contract', pub);
 
 function refuse(socket: Duplex, status: number): void {
   socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -24,10 +25,6 @@ function refuse(socket: Duplex, status: number): void {
 
 function broadcast(frame: Buffer): void {
   for (const ws of all) ws.send(frame, { binary: false });
-}
-
-function relay(group: string, from: string, frame: Buffer): void {
-  for (const [ws, user] of chats.get(group) ?? []) if (user !== from) ws.send(frame, { binary: false });
 }
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 65536 });
@@ -44,18 +41,7 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (!chat && !push && path !== '/socket/all') return refuse(socket, 404);
   wss.handleUpgrade(req, socket, head, (ws) => {
     if (chat) {
-      const group = `${chat[1]}_${chat[2]}`;
-      let members = chats.get(group);
-      if (!members) chats.set(group, (members = new Map<WebSocket, string>()));
-      members.set(ws, who.user);
-      ws.on('message', (data: Buffer) => {
-        if (pub) void pub.publish('floor:chat', Buffer.concat([Buffer.from(`${group}\n${who.user}\n`), data]));
-        else relay(group, who.user, data);
-      });
-      ws.on('close', () => {
-        members.delete(ws);
-        if (members.size === 0) chats.delete(group);
-      });
+      chats.join(`${chat[1]}_${chat[2]}`, { ws, raw: socket, user: who.user });
     } else if (!push) {
       all.add(ws);
       ws.on('close', () => all.delete(ws));
@@ -64,16 +50,10 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
 }
 
 if (sub) {
-  void sub.subscribe('floor:all', 'floor:chat');
+  void sub.subscribe('floor:all', ...chats.channels);
   sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-    if (channel.toString() === 'floor:all') return broadcast(message);
-    const first = message.indexOf(10);
-    const second = message.indexOf(10, first + 1);
-    relay(
-      message.toString('utf8', 0, first),
-      message.toString('utf8', first + 1, second),
-      message.subarray(second + 1),
-    );
+    if (channel.toString() === 'floor:all') broadcast(message);
+    else chats.fromRedis(channel.toString(), message);
   });
 }
 

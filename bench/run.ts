@@ -43,6 +43,7 @@ import {
   startVariant,
   stopChild,
   track,
+  type ChatShape,
   type Mode,
   type Running,
   type ServerKind,
@@ -66,6 +67,7 @@ interface Options {
   payload: number;
   chatPairs: number;
   chatK: number;
+  chatShape: ChatShape;
   idleN: number;
   idleSettle: number;
   idleWindow: number;
@@ -83,9 +85,14 @@ const USAGE = `usage: node bench/dist/run.js [options]
   --scenarios fanout,chat,idle,connect   --servers ours,floor,socketio   --modes single,redis
   --repeats 3   --out bench-results/<date>   --quick (small sizes, 1 repeat unless --repeats)
   --fanout-n 10000,5000  --fanout-k 20  --warmup 2  --payload 200
-  --chat-pairs 1000  --chat-k 50   --idle-n 20000  --idle-settle 3  --idle-window 10
+  --chat-pairs 1000  --chat-k 50  --chat-shape contract   --idle-n 20000  --idle-settle 3  --idle-window 10
   --connect-m 5000  --connect-c 100   --open-c 200   --workers 2
   --max-minutes 45   --ping-ms 600000   --ours-dist dist   --server-node-args "--prof"`;
+
+function chatShapeOf(value: string): ChatShape {
+  if (value !== 'contract' && value !== 'relay') throw new Error('--chat-shape is contract or relay');
+  return value;
+}
 
 function parseOptions(argv: string[]): Options {
   const args = new Map<string, string>();
@@ -134,6 +141,7 @@ function parseOptions(argv: string[]): Options {
     payload: num('payload', 200, 200),
     chatPairs: num('chat-pairs', 1000, 100),
     chatK: num('chat-k', 50, 10),
+    chatShape: chatShapeOf(args.get('chat-shape') ?? 'contract'),
     idleN: num('idle-n', 20000, 1000),
     idleSettle: num('idle-settle', 3, 1),
     idleWindow: num('idle-window', 10, 2),
@@ -410,7 +418,9 @@ async function chat(ctx: Context): Promise<Outcome> {
   const client0 = cpuOf(ctx.workers.map((w) => w.pid));
   const t0 = now();
   const replies = await Promise.all(
-    ctx.workers.map((w) => w.call({ op: 'chat', k: options.chatK, timeoutMs }, timeoutMs + 10_000)),
+    ctx.workers.map((w) =>
+      w.call({ op: 'chat', k: options.chatK, timeoutMs, acks: options.chatShape === 'contract' }, timeoutMs + 10_000),
+    ),
   );
   const t1 = now();
   const cpu1 = cpuOf(ctx.running.pids);
@@ -661,6 +671,7 @@ async function main(): Promise<void> {
     payload: options.payload,
     chatPairs: options.chatPairs,
     chatK: options.chatK,
+    chatShape: options.chatShape,
     idleN,
     idleSettle: options.idleSettle,
     idleWindow: options.idleWindow,
@@ -715,6 +726,7 @@ async function main(): Promise<void> {
               pingMs: options.pingMs,
               logDir: join(options.out, 'logs'),
               nodeArgs: options.serverNodeArgs,
+              chatShape: options.chatShape,
             },
             `${p.def.id}-${variant.id}-r${rep + 1}`,
           );
@@ -776,7 +788,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${env.machine}`,
     `- command: \`${command}\``,
-    `- sizes: fanout N=${options.fanoutN.join(', ')}, K=${options.fanoutK} notifies (+${options.warmup} warm-up not counted) of ~${options.payload} B; chat ${options.chatPairs} pairs × ${options.chatK} messages; idle N=${idleN}, ${options.idleWindow} s window; connect M=${options.connectM}, ${options.connectC} at a time; ${options.repeats} repeat(s), order alternating; ${options.workers} client processes`,
+    `- sizes: fanout N=${options.fanoutN.join(', ')}, K=${options.fanoutK} notifies (+${options.warmup} warm-up not counted) of ~${options.payload} B; chat ${options.chatPairs} pairs × ${options.chatK} messages, shape ${options.chatShape}; idle N=${idleN}, ${options.idleWindow} s window; connect M=${options.connectM}, ${options.connectC} at a time; ${options.repeats} repeat(s), order alternating; ${options.workers} client processes`,
     `- cells: median over repeats (ratio to this service in the same mode); ↑ higher is better, ↓ lower is better; delivered/expected is summed over every repeat`,
     `- load average at the end ${loadavg()
       .map((l) => l.toFixed(2))

@@ -12,6 +12,8 @@ import { sleep } from './common';
 
 export type ServerKind = 'ours' | 'floor' | 'socketio';
 export type Mode = 'single' | 'redis';
+/** What the floor and Socket.IO do with a chat message: see `floor-chat.ts`. */
+export type ChatShape = 'contract' | 'relay';
 
 export interface Variant {
   kind: ServerKind;
@@ -39,6 +41,7 @@ export interface ServerOptions {
   logDir: string;
   /** Extra node flags for every measured server (e.g. --prof). */
   nodeArgs: string[];
+  chatShape: ChatShape;
 }
 
 const children = new Set<ChildProcess>();
@@ -177,7 +180,11 @@ export async function startVariant(variant: Variant, options: ServerOptions, tag
         Object.assign(env, { NODE_ENV: 'test', HOST: '127.0.0.1', WS_PING_INTERVAL_MS: String(options.pingMs) });
       } else {
         script = join(options.benchDist, variant.kind === 'floor' ? 'floor-server.js' : 'socketio-server.js');
-        Object.assign(env, { NODE_ENV: 'production', PING_INTERVAL_MS: String(options.pingMs) });
+        Object.assign(env, {
+          NODE_ENV: 'production',
+          PING_INTERVAL_MS: String(options.pingMs),
+          CHAT_SHAPE: options.chatShape,
+        });
       }
       const child = spawnLogged(
         process.execPath,

@@ -2,10 +2,13 @@
  * The usual alternative: Socket.IO 4, with `@socket.io/redis-adapter` when `REDIS_URL` is set.
  * The same rooms and payloads as this service: the JWT (HS256) is checked in a middleware, the
  * handshake query names the endpoint (`ep=all`, `ep=push&user=…`, `ep=chat&group=<a>_<b>`),
- * `POST /api/notify/:topic` emits `{topic, data}` to the room `chat_all_data`, and a chat message
- * goes to the other side of the pair as `{message, from, group, ts}`.
+ * `POST /api/notify/:topic` emits `{topic, data}` to the room `chat_all_data`. A chat message, with
+ * `CHAT_SHAPE=contract` (the default), goes to the whole chat room, sender included, as
+ * `{message, from, group, ts, id}`, and the sender's ack callback gets `{type: 'ack', id}`: what a
+ * Socket.IO user writes for CONTRACT.md's chat. Ids count per chat, in memory or with Redis `INCR`.
+ * With `CHAT_SHAPE=relay` it goes to the other side only, as `{message, from, group, ts}`.
  *
- * Environment: PORT, JWT_SECRET, REDIS_URL (optional), PING_INTERVAL_MS.
+ * Environment: PORT, JWT_SECRET, REDIS_URL (optional), PING_INTERVAL_MS, CHAT_SHAPE.
  */
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -30,9 +33,30 @@ const io = new Server<Record<string, never>, Record<string, never>, Record<strin
   pingTimeout: ping,
 });
 
-if (process.env.REDIS_URL) {
-  const pub = new Redis(process.env.REDIS_URL);
-  io.adapter(createAdapter(pub, pub.duplicate()));
+const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
+if (redis) io.adapter(createAdapter(redis, redis.duplicate()));
+const relayOnly = process.env.CHAT_SHAPE === 'relay';
+const chatIds = new Map<string, number>();
+
+async function nextChatId(group: string): Promise<number> {
+  if (redis) return redis.incr(`sio:chat-id:${group}`);
+  const id = (chatIds.get(group) ?? 0) + 1;
+  chatIds.set(group, id);
+  return id;
+}
+
+type Ack = (frame: { type: 'ack'; id: number }) => void;
+
+function onChatMessage(socket: Socket, data: SocketData & { group: string }, message: string, ack?: Ack): void {
+  const ts = Date.now();
+  if (relayOnly) {
+    socket.to(data.room).emit('message', { message, from: data.user, group: data.group, ts });
+    return;
+  }
+  void nextChatId(data.group).then((id) => {
+    io.to(data.room).emit('message', { message, from: data.user, group: data.group, ts, id });
+    if (typeof ack === 'function') ack({ type: 'ack', id });
+  });
 }
 
 io.use((socket, next) => {
@@ -58,12 +82,10 @@ io.use((socket, next) => {
 io.on('connection', (socket: Socket) => {
   const data = socket.data as SocketData;
   void socket.join(data.room);
-  if (data.group !== undefined) {
-    socket.on('message', (frame: { message?: unknown }) => {
-      if (typeof frame?.message !== 'string') return;
-      socket
-        .to(data.room)
-        .emit('message', { message: frame.message, from: data.user, group: data.group, ts: Date.now() });
+  const group = data.group;
+  if (group !== undefined) {
+    socket.on('message', (frame: { message?: unknown }, ack?: Ack) => {
+      if (typeof frame?.message === 'string') onChatMessage(socket, { ...data, group }, frame.message, ack);
     });
   }
 });

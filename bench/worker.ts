@@ -41,6 +41,7 @@ let other = 0;
 
 // chat state
 let chatK = 0;
+let chatAcks = false;
 let pairSent = new Int32Array(0);
 let pairGot = new Int32Array(0);
 let pairsDone = 0;
@@ -97,10 +98,13 @@ function onFanoutFrame(local: number, buf: Buffer): void {
   onFanout(local, readNumber(buf, s + BS.length), readNumber(buf, t + BT.length));
 }
 
+const noop = (): void => undefined;
+
 function sendChat(local: number, text: string): void {
   const client = clients[local];
   if (!client) return;
   if (client.kind === 'ws') client.ws.send(`{"message":"${text}"}`);
+  else if (chatAcks) client.socket.emit('message', { message: text }, noop);
   else client.socket.emit('message', { message: text });
 }
 
@@ -275,6 +279,7 @@ async function openAll(cmd: Extract<WorkerCommand, { op: 'open' }>): Promise<Wor
 
 function chat(cmd: Extract<WorkerCommand, { op: 'chat' }>): Promise<WorkerReply> {
   chatK = cmd.k;
+  chatAcks = cmd.acks;
   rtts = [];
   return new Promise((resolve) => {
     const timer = setTimeout(() => chatFinish?.(true), cmd.timeoutMs);

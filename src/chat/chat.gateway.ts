@@ -1,6 +1,7 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import type { AckFrame } from '../common/frames';
 import type { Peer } from '../ws/peer';
+import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { chatLayerGroup, parseChatGroup, type ChatGroup } from './chat-group';
@@ -24,7 +25,7 @@ export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
   @SubscribeMessage(FRAME)
-  send(@ConnectedSocket() peer: Peer<ChatGroup>, @MessageBody() frame: SendChatDto): Promise<AckFrame> {
+  send(@ConnectedSocket() peer: Peer<ChatGroup>, @Frame() frame: SendChatDto): Promise<AckFrame> {
     return this.chat.send(peer.params, peer.userId, frame.message, frame.to_user);
   }
 }

@@ -26,9 +26,8 @@ export class ChatService {
     }
     const group = chatLayerGroup(chat);
     const body: ChatMessage = { message, from, group: chat.name, ts: Date.now() };
-    if (await this.layer.hasUser(group, to)) {
-      return { type: 'ack', id: await this.layer.send(group, unnumbered(body)) };
-    }
+    const sent = await this.layer.sendIfPresent(group, to, unnumbered(body));
+    if (sent !== null) return { type: 'ack', id: sent };
     const id = await this.layer.nextId(group);
     await this.pushes.push(to, { ...body, id });
     return { type: 'ack', id };

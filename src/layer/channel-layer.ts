@@ -70,6 +70,14 @@ export interface ChannelLayer {
   send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number>;
 
   /**
+   * `send`, but only when `userId` has a member in `group` on a live instance (as `hasUser`
+   * answers); otherwise nothing is sent, no id is taken, and it resolves to null. The check and
+   * the send are one step (one script on Redis): the answer cannot go stale in between, and a chat
+   * message costs one round trip.
+   */
+  sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null>;
+
+  /**
    * Delivers `frame` as it is to one member, wherever it is connected. False when no live
    * instance can have it; true for another instance's member means that instance received it.
    */

@@ -7,7 +7,8 @@ import { LocalGroups } from './local-groups';
 
 /**
  * The default layer: one process, no dependencies. It behaves like the wire: names are checked
- * by the same rules, frames travel as bytes, and delivery happens on a later turn of the event loop.
+ * by the same rules, frames travel as bytes, and delivery happens after `send` returns (in a
+ * microtask, not a later turn: the frames of one turn then leave together, see `WriteCoalescer`).
  */
 export class InMemoryChannelLayer implements ChannelLayer {
   readonly kind = 'memory';
@@ -50,14 +51,19 @@ export class InMemoryChannelLayer implements ChannelLayer {
     const id = this.takeId(name);
     if (snapshot && key) this.snapshots.set(key, snapshot.value);
     const bytes = Buffer.from(stampId(frame, id));
-    setImmediate(() => this.groups.deliver(group, bytes));
+    queueMicrotask(() => this.groups.deliver(name, bytes));
     return id;
+  }
+
+  async sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null> {
+    if (this.groups.userCount(groupName(group), userId) === 0) return null;
+    return this.send(group, frame);
   }
 
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
     const member = this.members.get(memberId);
     if (!member) return false;
-    setImmediate(() => this.groups.deliverTo(member, frame));
+    queueMicrotask(() => this.groups.deliverTo(member, frame));
     return true;
   }
 

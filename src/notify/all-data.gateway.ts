@@ -1,6 +1,7 @@
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { SubscribeMessage } from '@nestjs/websockets';
 import type { TopicFrame } from '../common/frames';
 import { anyUser, FRAME, noParams, type WsRoute } from '../ws/ws-route';
+import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { SnapshotRequestDto } from './dto/snapshot-request.dto';
 import { ALL_DATA_GROUP, NotifyService } from './notify.service';
@@ -18,7 +19,7 @@ export class AllDataGateway {
   constructor(private readonly notify: NotifyService) {}
 
   @SubscribeMessage(FRAME)
-  snapshot(@MessageBody() request: SnapshotRequestDto): Promise<TopicFrame> {
+  snapshot(@Frame() request: SnapshotRequestDto): Promise<TopicFrame> {
     return this.notify.snapshot(request.type);
   }
 }

@@ -1,5 +1,6 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import type { Peer } from '../ws/peer';
+import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { anyUser, FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { SendRoomDto } from './dto/send-room.dto';
@@ -26,7 +27,7 @@ export class RoomGateway {
   constructor(private readonly rooms: RoomService) {}
 
   @SubscribeMessage(FRAME)
-  async send(@ConnectedSocket() peer: Peer<RoomParams>, @MessageBody() frame: SendRoomDto): Promise<void> {
+  async send(@ConnectedSocket() peer: Peer<RoomParams>, @Frame() frame: SendRoomDto): Promise<void> {
     await this.rooms.send(peer.params.room, peer.userId, frame.message);
   }
 }

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { Peer } from './peer';
+import { WriteCoalescer } from './write-coalescer';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them
@@ -13,6 +14,7 @@ import { Peer } from './peer';
 export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PeerHub.name);
   private readonly peers = new Set<Peer>();
+  private readonly writes = new WriteCoalescer();
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -36,7 +38,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Creates a peer and joins its groups; rejects (leaving nothing behind) when the layer can't. */
   async open<P>(user: AuthUser, params: P, groups: GroupName[]): Promise<Peer<P>> {
-    const peer = new Peer(this.layer.newMemberId(), user, params);
+    const peer = new Peer(this.layer.newMemberId(), user, params, this.writes);
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);

@@ -1,7 +1,9 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { AuthUser } from '../auth/user';
 import type { ErrorCode, ReplyFrame } from '../common/frames';
 import type { GroupMember } from '../layer/channel-layer';
+import type { WriteCoalescer } from './write-coalescer';
 
 /** Shared send options: group frames are text, already framed bytes, never compressed. */
 const TEXT = { binary: false, compress: false } as const;
@@ -15,6 +17,8 @@ export class Peer<P = unknown> implements GroupMember {
   /** Protocol pings sent since the last pong (see `PeerHub`). */
   missedPongs = 0;
   private socket?: WebSocket;
+  /** The TCP connection under `socket`, to cork (see `holdWrites`). */
+  private connection?: Duplex;
   private held: Buffer[] | undefined = [];
   /** Frames from this peer are handled one after another, in the order they came. */
   private inbox: Promise<void> = Promise.resolve();
@@ -23,6 +27,7 @@ export class Peer<P = unknown> implements GroupMember {
     readonly id: string,
     readonly user: AuthUser,
     readonly params: P,
+    private readonly writes: WriteCoalescer,
   ) {}
 
   get userId(): string {
@@ -33,8 +38,9 @@ export class Peer<P = unknown> implements GroupMember {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
-  attach(socket: WebSocket): void {
+  attach(socket: WebSocket, connection: Duplex): void {
     this.socket = socket;
+    this.connection = connection;
     const held = this.held ?? [];
     this.held = undefined;
     for (const frame of held) this.deliver(frame);
@@ -43,7 +49,7 @@ export class Peer<P = unknown> implements GroupMember {
   /** Group frames from the layer: the same Buffer for every recipient, written as it is. */
   deliver(frame: Buffer): void {
     if (this.held) this.held.push(frame);
-    else if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame, TEXT);
+    else this.write(frame);
   }
 
   send(frame: ReplyFrame): void {
@@ -51,7 +57,22 @@ export class Peer<P = unknown> implements GroupMember {
   }
 
   sendText(text: string): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(text, TEXT);
+    this.write(text);
+  }
+
+  /**
+   * Holds this socket's writes until the end of the event-loop turn, so that the replies to a
+   * frame (its ack, the sender's own copy of a chat message) leave in one write. Only for a peer
+   * that sent a frame: a group send writes each recipient at once, since corking thousands of
+   * sockets that get one frame each costs more than it saves (see `WriteCoalescer`).
+   */
+  holdWrites(): void {
+    if (this.connection) this.writes.hold(this.connection);
+  }
+
+  /** Drops the frame unless the socket is open: a closing peer is not an error. */
+  private write(frame: Buffer | string): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame, TEXT);
   }
 
   sendError(code: ErrorCode, msg: string): void {

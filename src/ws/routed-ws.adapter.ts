@@ -86,6 +86,7 @@ export class RoutedWsAdapter extends WsAdapter {
     const handler = handlers.find((h) => h.message === FRAME);
     const rawText = route.rawText === true;
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      peer.holdWrites();
       const frame = readFrame(data, isBinary, rawText);
       if (frame.kind === 'ping') return peer.sendText('pong');
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
@@ -177,7 +178,7 @@ export class RoutedWsAdapter extends WsAdapter {
         ws.on('pong', () => (peer.missedPongs = 0));
         ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
         ws.on('close', () => void this.hub.close(peer));
-        peer.attach(ws);
+        peer.attach(ws, socket);
         endpoint.server.emit('connection', peer, request);
       });
     }

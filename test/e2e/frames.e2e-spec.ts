@@ -56,6 +56,8 @@ const ENDPOINTS: Endpoint[] = [
       ['a to_user outside the chat', '{"message":"x","to_user":"mallory"}', 400, 'to_user'],
       ['a numeric to_user', '{"message":"x","to_user":5}', 400, 'to_user'],
       ['a to_user naming the sender', '{"message":"x","to_user":"alice"}', 400, 'to_user'],
+      ['a message only under __proto__', '{"__proto__":{"message":"x"}}', 400, 'message'],
+      ['a message of 16,385 characters', `{"message":"${'m'.repeat(16385)}"}`, 400, 'message'],
     ],
   },
   {
@@ -64,6 +66,7 @@ const ENDPOINTS: Endpoint[] = [
     bad: [
       ['a numeric message', '{"message":5}', 400, 'message'],
       ['a null message', '{"message":null}', 400, 'message'],
+      ['a message only under constructor', '{"constructor":{"message":"x"}}', 400, 'message'],
     ],
   },
 ];

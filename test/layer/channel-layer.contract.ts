@@ -159,6 +159,24 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(await layer.hasUser(group, 'bob')).toBe(false);
     });
 
+    it('sends only while the user is present: an id and a delivery, or null, nothing sent and no id taken', async () => {
+      const group = freshGroup();
+      const [a, b] = [await connectedMember(layer, 'alice'), await connectedMember(layer, 'bob')];
+      await layer.join(group, a);
+      const first = await layer.send(group, frame({ n: 0 }));
+      expect((await a.nextJson()).id).toBe(first);
+      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 1 }))).toBeNull();
+      await expectNothingBeforeMarker(layer, a);
+      const sent = await layer.sendIfPresent(group, 'alice', frame({ n: 2 }));
+      expect(sent).toBe(first + 1); // the refused send took no id
+      expect(await a.nextJson()).toEqual({ type: 'test', n: 2, id: sent });
+      await layer.join(group, b);
+      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 3 }))).toBe(first + 2);
+      expect((await b.nextJson()).id).toBe(first + 2);
+      await layer.leave(group, b);
+      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 4 }))).toBeNull();
+    });
+
     it('stores snapshots, alone and with a send', async () => {
       const [group, key] = [freshGroup(), freshGroup('snap')];
       expect(await layer.readSnapshot(key)).toBeNull();
@@ -210,6 +228,7 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
         await expect(layer.nextId(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.countMembers(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.hasUser(bad, 'alice')).rejects.toBeInstanceOf(InvalidGroupNameError);
+        await expect(layer.sendIfPresent(bad, 'alice', frame({}))).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.readSnapshot(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
       }
       expect(await layer.countMembers(valid)).toBe(0);

@@ -30,7 +30,7 @@ export function describeMultiInstanceContract(factory: ChannelLayerFactory): voi
       await expectNothingBeforeMarker(a, onB);
     });
 
-    it('counts members and users on every instance', async () => {
+    it('counts members and users on every instance, and sends only to a present user', async () => {
       const group = freshGroup();
       await a.join(group, await connectedMember(a, 'alice'));
       await a.join(group, await connectedMember(a, 'bob'));
@@ -42,9 +42,13 @@ export function describeMultiInstanceContract(factory: ChannelLayerFactory): voi
         expect(await layer.hasUser(group, 'carol')).toBe(true);
         expect(await layer.hasUser(group, 'dave')).toBe(false);
       }
+      const id = await a.sendIfPresent(group, 'carol', frame({ n: 1 }));
+      expect(id).not.toBeNull();
+      expect((await carol.nextJson()).id).toBe(id);
       await b.disconnect(carol);
       expect(await a.countMembers(group)).toBe(2);
       expect(await a.hasUser(group, 'carol')).toBe(false);
+      expect(await a.sendIfPresent(group, 'carol', frame({ n: 2 }))).toBeNull();
     });
 
     it('numbers concurrent sends from both instances in one increasing order', async () => {

@@ -139,6 +139,7 @@ it('ignores and prunes the presence of instances whose heartbeat is stale or mis
   await raw.hset(users, 'dead:zoe', 5, 'ghost:yan', 2);
   expect(await a.hasUser(group, 'zoe')).toBe(false);
   expect(await a.hasUser(group, 'yan')).toBe(false);
+  expect(await a.sendIfPresent(group, 'zoe', frame({}))).toBeNull();
   expect(await a.countMembers(group)).toBe(1);
   expect(Object.keys(await raw.hgetall(conns))).toHaveLength(1);
   expect(Object.keys(await raw.hgetall(users))).toEqual([expect.stringMatching(/:alice$/)]);
@@ -160,6 +161,7 @@ it('stops counting an instance killed with SIGKILL within the presence ttl and o
   try {
     expect(await a.countMembers(group)).toBe(2);
     expect(await a.hasUser(group, 'ghost')).toBe(true);
+    expect(await a.sendIfPresent(group, 'ghost', frame({}))).not.toBeNull();
   } finally {
     await child.kill();
   }
@@ -168,6 +170,7 @@ it('stops counting an instance killed with SIGKILL within the presence ttl and o
   // The last heartbeat was at most ttl/3 before the kill; allow the poll period and CI jitter.
   expect(Date.now() - killedAt).toBeLessThan(ttl + 400);
   expect(await a.hasUser(group, 'ghost')).toBe(false);
+  expect(await a.sendIfPresent(group, 'ghost', frame({}))).toBeNull();
 });
 
 it('removes its presence at once on a clean shutdown', async () => {

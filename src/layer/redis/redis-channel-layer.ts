@@ -168,6 +168,11 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     return this.redis(async () => integerReply(await sendScript.run(this.pub, keys, args), 'send'));
   }
 
+  async sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null> {
+    const name = groupName(group);
+    return this.redis(() => this.presence.sendIfPresent(name, userId, this.keys.groupChannel(name), frame));
+  }
+
   /**
    * Publishes `<member id>\n<frame>` on the channel of the member's instance, which hands the
    * frame to the member if it is still connected there. Also for a member of this instance: going

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import type { GroupName } from '../group-name';
 import type { LocalGroups } from '../local-groups';
 import type { RedisKeys } from './redis-keys';
-import { countMembersScript, hasUserScript, heartbeatScript, integerReply, writePresenceScript } from './scripts';
+import {
+  countMembersScript,
+  hasUserScript,
+  heartbeatScript,
+  integerReply,
+  sendIfPresentScript,
+  writePresenceScript,
+} from './scripts';
 
 /** An instance silent this long is removed from the instances set altogether. */
 const FORGET_INSTANCE_AFTER_MS = 60 * 60 * 1000;
@@ -92,6 +99,14 @@ export class RedisPresence {
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.ttlMs, userId]);
     return integerReply(reply, hasUserScript.name) === 1;
+  }
+
+  /** Publishes `frame` with the group's next id if `userId` is present: see `sendIfPresentScript`. */
+  async sendIfPresent(group: GroupName, userId: string, channel: string, frame: string): Promise<number | null> {
+    const keys = [...this.readKeys(group), this.keys.seq(group)];
+    const reply = await sendIfPresentScript.run(this.redis, keys, [this.ttlMs, userId, channel, frame]);
+    const id = integerReply(reply, sendIfPresentScript.name);
+    return id === -1 ? null : id;
   }
 
   private readKeys(group: GroupName): string[] {

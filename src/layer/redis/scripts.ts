@@ -53,6 +53,13 @@ local function take_id(seq)
 end
 `;
 
+/** Appends `,"id":<id>` to a JSON object's text, as `stampId` does, and publishes it. */
+const PUBLISH_WITH_ID = `
+local function publish_with_id(channel, frame, id)
+  redis.call('PUBLISH', channel, string.sub(frame, 1, -2) .. ',"id":' .. string.format('%.0f', id) .. '}')
+end
+`;
+
 /**
  * KEYS: seq [, snapshot]. ARGV: channel, frame (JSON object text without id) [, snapshot value].
  * One script, so ids reach every subscriber in increasing order (Redis runs scripts one at a time
@@ -60,11 +67,10 @@ end
  */
 export const sendScript = new RedisScript(
   'send',
-  `${TAKE_ID}
+  `${TAKE_ID}${PUBLISH_WITH_ID}
 local id = take_id(KEYS[1])
 if #KEYS == 2 then redis.call('SET', KEYS[2], ARGV[3]) end
-local frame = string.sub(ARGV[2], 1, -2) .. ',"id":' .. string.format('%.0f', id) .. '}'
-redis.call('PUBLISH', ARGV[1], frame)
+publish_with_id(ARGV[1], ARGV[2], id)
 return id
 `,
 );
@@ -156,5 +162,24 @@ for _, entry in ipairs(live) do
   if n and tonumber(n) > 0 then return 1 end
 end
 return 0
+`,
+);
+
+/**
+ * KEYS: conns, users, instances, seq. ARGV: ttl ms, user id, channel, frame. `hasUser`, then
+ * `send` when it is true, in one script. Returns the id, or -1 when the user has no live member.
+ */
+export const sendIfPresentScript = new RedisScript(
+  'sendIfPresent',
+  `${LIVE_INSTANCES}${TAKE_ID}${PUBLISH_WITH_ID}
+for _, entry in ipairs(live) do
+  local n = redis.call('HGET', KEYS[2], entry[1] .. ':' .. ARGV[2])
+  if n and tonumber(n) > 0 then
+    local id = take_id(KEYS[4])
+    publish_with_id(ARGV[3], ARGV[4], id)
+    return id
+  end
+end
+return -1
 `,
 );

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
+import { InvalidInputError } from '../../src/common/errors';
+import { validateFlatFrame, validateInput } from '../../src/common/validation';
+import { SnapshotRequestDto } from '../../src/notify/dto/snapshot-request.dto';
+import { SendRoomDto } from '../../src/room/dto/send-room.dto';
+
+/**
+ * `validateFlatFrame` (the gateways' fast path) must give every frame DTO the verdict that
+ * class-transformer + class-validator (`validateInput`) give, with the same messages.
+ */
+const DTOS: (new () => object)[] = [SendChatDto, SendRoomDto, SnapshotRequestDto];
+
+const VALUES: unknown[] = ['x', '', 'm'.repeat(16384), 'm'.repeat(16385), 5, 0, null, true, [], ['x'], {}, { a: 1 }];
+const FIELDS = ['message', 'to_user', 'type', 'other'];
+
+/** Every object of up to two of the fields above with any of the values, plus odd shapes. */
+function inputs(): unknown[] {
+  const objects: unknown[] = [{}];
+  for (const f of FIELDS) {
+    for (const v of VALUES) {
+      objects.push({ [f]: v });
+      for (const g of FIELDS) if (g > f) objects.push({ [f]: v, [g]: 'y' }, { [f]: v, [g]: 7 });
+    }
+  }
+  const hostile = ['{"__proto__":{"message":"x","type":"t"}}', '{"constructor":{"message":"x"},"type":"t"}'];
+  return [...objects, ...hostile.map((text) => JSON.parse(text) as unknown), null, 'text', 5, [], [{ message: 'x' }]];
+}
+
+async function verdict(run: () => unknown): Promise<string> {
+  try {
+    await run();
+    return 'valid';
+  } catch (error) {
+    if (error instanceof InvalidInputError) return `invalid: ${error.message}`;
+    throw error;
+  }
+}
+
+describe('validateFlatFrame', () => {
+  const all = inputs();
+
+  test.each(DTOS.map((dto) => ({ dto, name: dto.name })))(
+    '$name: the same verdict and messages as class-transformer + class-validator',
+    async ({ dto }) => {
+      let valid = 0;
+      for (const input of all) {
+        const slow = await verdict(() => validateInput(dto, input));
+        const fast = await verdict(() => validateFlatFrame(dto, input));
+        if (!Array.isArray(input) && typeof input === 'object' && input !== null) {
+          expect({ input, fast }).toEqual({ input, fast: slow });
+        } else {
+          expect(fast).toBe('invalid: a frame must be a JSON object');
+          expect(slow).toMatch(/^invalid: /);
+        }
+        if (fast === 'valid') valid++;
+      }
+      expect(valid).toBeGreaterThan(3); // the grid holds valid frames, not only refusals
+    },
+  );
+
+  test('the instance is of the DTO class and keeps every other field', () => {
+    const frame = validateFlatFrame(SendChatDto, { message: 'hi', extra: 1 });
+    expect(frame).toBeInstanceOf(SendChatDto);
+    expect(frame).toMatchObject({ message: 'hi', extra: 1 });
+  });
+
+  test('__proto__ in a frame neither changes the prototype nor validates', () => {
+    const input = JSON.parse('{"__proto__":{"message":"x"},"message":"ok"}') as object;
+    const frame = validateFlatFrame(SendChatDto, input);
+    expect(Object.getPrototypeOf(frame)).toBe(SendChatDto.prototype);
+    expect(frame.message).toBe('ok');
+  });
+});
