@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { AuthUser } from '../auth/user';
 import type { ErrorCode, ReplyFrame } from '../common/frames';
 import type { GroupMember } from '../layer/channel-layer';
-import type { WriteCoalescer } from './write-coalescer';
+import type { HeldWrites, WriteCoalescer } from './write-coalescer';
 
 /** Shared send options: group frames are text, already framed bytes, never compressed. */
 const TEXT = { binary: false, compress: false } as const;
@@ -13,12 +13,13 @@ const TEXT = { binary: false, compress: false } as const;
  * `GroupMember` the layer delivers to. It exists before the socket does (groups are joined before
  * the upgrade completes); frames that arrive in between are held and flushed on `attach`.
  */
-export class Peer<P = unknown> implements GroupMember {
+export class Peer<P = unknown> implements GroupMember, HeldWrites {
   /** Protocol pings sent since the last pong (see `PeerHub`). */
   missedPongs = 0;
   private socket?: WebSocket;
   /** The TCP connection under `socket`, to cork (see `holdWrites`). */
   private connection?: Duplex;
+  private holding = false;
   private held: Buffer[] | undefined = [];
   /** Frames from this peer are handled one after another, in the order they came. */
   private inbox: Promise<void> = Promise.resolve();
@@ -61,13 +62,24 @@ export class Peer<P = unknown> implements GroupMember {
   }
 
   /**
-   * Holds this socket's writes until the end of the event-loop turn, so that the replies to a
-   * frame (its ack, the sender's own copy of a chat message) leave in one write. Only for a peer
-   * that sent a frame: a group send writes each recipient at once, since corking thousands of
-   * sockets that get one frame each costs more than it saves (see `WriteCoalescer`).
+   * Holds this socket's writes (corks its TCP connection) while a frame from it is handled, so
+   * that the replies (the ack, the sender's own copy of a chat message) leave in one `writev`:
+   * on loopback TCP the system call is most of what a frame costs (bench/README.md). Released
+   * by `releaseWrites` once the handler has answered, and at the latest at the end of the
+   * event-loop turn. Only for a peer that sent a frame: corking every recipient of a broadcast,
+   * each getting one frame, made fan-out to 10,000 sockets cost ~20% more CPU per delivery.
    */
   holdWrites(): void {
-    if (this.connection) this.writes.hold(this.connection);
+    if (this.holding || !this.connection) return;
+    this.holding = true;
+    this.connection.cork();
+    this.writes.releaseAtEndOfTurn(this);
+  }
+
+  releaseWrites(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.connection?.uncork();
   }
 
   /** Drops the frame unless the socket is open: a closing peer is not an error. */

@@ -86,11 +86,11 @@ export class RoutedWsAdapter extends WsAdapter {
     const handler = handlers.find((h) => h.message === FRAME);
     const rawText = route.rawText === true;
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      peer.holdWrites();
       const frame = readFrame(data, isBinary, rawText);
       if (frame.kind === 'ping') return peer.sendText('pong');
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
       if (!handler) return peer.sendError(400, 'this endpoint takes no frames');
+      peer.holdWrites();
       peer.enqueue(async () => {
         try {
           const reply: unknown = await handler.callback(frame.value);
@@ -100,6 +100,8 @@ export class RoutedWsAdapter extends WsAdapter {
           // Gateways' filters answer their own errors; this is the last line, so the inbox goes on.
           this.log.error(`frame from ${peer.id} failed: ${String(error)}`);
           peer.sendError(500, 'internal error');
+        } finally {
+          peer.releaseWrites();
         }
       });
     });
