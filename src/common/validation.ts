@@ -1,6 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate, validateSync, type ValidationError } from 'class-validator';
 import { InvalidInputError } from './errors';
+import { quickCheck } from './quick-check';
 
 /** Flattens nested class-validator errors into messages that name the field ("data must be …"). */
 export function validationMessages(errors: ValidationError[], parent = ''): string[] {
@@ -27,9 +28,9 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Validates an untrusted value against a flat DTO (string and number fields, no nested DTOs, no
- * class-transformer decorators): the fields are copied onto a new instance and checked with
- * `validateSync`. It gives the same verdict as `validateInput` at a quarter of its cost (2.3 µs
- * against 8.8 µs per chat frame, with Nest's ValidationPipe), which matters on every inbound frame.
+ * class-transformer decorators): the fields are copied onto a new instance, which the DTO's
+ * `quickCheck` accepts, or else `validateSync` judges and names the failing fields. The same
+ * verdicts as `validateInput`, without class-transformer, on every inbound frame.
  */
 export function validateFlatFrame<T extends object>(dto: new () => T, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -39,6 +40,7 @@ export function validateFlatFrame<T extends object>(dto: new () => T, input: unk
   for (const [key, value] of Object.entries(input)) {
     if (!UNSAFE_KEYS.has(key)) Object.defineProperty(instance, key, { value, enumerable: true, writable: true });
   }
+  if (quickCheck(dto)?.(instance)) return instance;
   const errors = validateSync(instance, { forbidUnknownValues: true });
   if (errors.length > 0) throw new InvalidInputError(validationMessages(errors));
   return instance;

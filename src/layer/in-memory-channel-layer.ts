@@ -8,7 +8,8 @@ import { LocalGroups } from './local-groups';
 /**
  * The default layer: one process, no dependencies. It behaves like the wire: names are checked
  * by the same rules, frames travel as bytes, and delivery happens after `send` returns (in a
- * microtask, not a later turn: the frames of one turn then leave together, see `WriteCoalescer`).
+ * microtask, not a later turn: a chat message's copy to its sender is then written before its ack,
+ * and both leave in one write, see `Peer.holdWrites`).
  */
 export class InMemoryChannelLayer implements ChannelLayer {
   readonly kind = 'memory';

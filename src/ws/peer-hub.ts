@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { Peer } from './peer';
-import { WriteCoalescer } from './write-coalescer';
+import { WriteHolds } from './write-holds';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them
@@ -14,7 +14,7 @@ import { WriteCoalescer } from './write-coalescer';
 export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PeerHub.name);
   private readonly peers = new Set<Peer>();
-  private readonly writes = new WriteCoalescer();
+  private readonly writes = new WriteHolds();
   private heartbeat?: NodeJS.Timeout;
 
   constructor(

@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { AuthUser } from '../auth/user';
 import type { ErrorCode, ReplyFrame } from '../common/frames';
 import type { GroupMember } from '../layer/channel-layer';
-import type { HeldWrites, WriteCoalescer } from './write-coalescer';
+import type { HeldWrites, WriteHolds } from './write-holds';
 
 /** Shared send options: group frames are text, already framed bytes, never compressed. */
 const TEXT = { binary: false, compress: false } as const;
@@ -28,7 +28,7 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     readonly id: string,
     readonly user: AuthUser,
     readonly params: P,
-    private readonly writes: WriteCoalescer,
+    private readonly writes: WriteHolds,
   ) {}
 
   get userId(): string {

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import { IsInt, IsString } from 'class-validator';
 import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
 import { InvalidInputError } from '../../src/common/errors';
+import { quickCheck } from '../../src/common/quick-check';
 import { validateFlatFrame, validateInput } from '../../src/common/validation';
 import { SnapshotRequestDto } from '../../src/notify/dto/snapshot-request.dto';
 import { SendRoomDto } from '../../src/room/dto/send-room.dto';
@@ -11,7 +13,22 @@ import { SendRoomDto } from '../../src/room/dto/send-room.dto';
  */
 const DTOS: (new () => object)[] = [SendChatDto, SendRoomDto, SnapshotRequestDto];
 
-const VALUES: unknown[] = ['x', '', 'm'.repeat(16384), 'm'.repeat(16385), 5, 0, null, true, [], ['x'], {}, { a: 1 }];
+// '😀' × 8,193 is 16,386 UTF-16 units but 8,193 characters for class-validator's MaxLength.
+const VALUES: unknown[] = [
+  'x',
+  '',
+  'm'.repeat(16384),
+  'm'.repeat(16385),
+  '😀'.repeat(8193),
+  5,
+  0,
+  null,
+  true,
+  [],
+  ['x'],
+  {},
+  { a: 1 },
+];
 const FIELDS = ['message', 'to_user', 'type', 'other'];
 
 /** Every object of up to two of the fields above with any of the values, plus odd shapes. */
@@ -58,6 +75,21 @@ describe('validateFlatFrame', () => {
       expect(valid).toBeGreaterThan(3); // the grid holds valid frames, not only refusals
     },
   );
+
+  test('every frame DTO has a quick check (otherwise every frame pays for class-validator)', () => {
+    for (const dto of DTOS) expect(quickCheck(dto)).not.toBeNull();
+  });
+
+  test('a DTO with a decorator the quick check does not know gets none', () => {
+    class Counted {
+      @IsString()
+      name!: string;
+
+      @IsInt()
+      count!: number;
+    }
+    expect(quickCheck(Counted)).toBeNull();
+  });
 
   test('the instance is of the DTO class and keeps every other field', () => {
     const frame = validateFlatFrame(SendChatDto, { message: 'hi', extra: 1 });

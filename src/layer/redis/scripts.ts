@@ -143,6 +143,17 @@ if any_dead then
 end
 `;
 
+/** After LIVE_INSTANCES: whether `user` has a member on a live instance. KEYS[2]: users. */
+const USER_PRESENT = `
+local function user_present(user)
+  for _, entry in ipairs(live) do
+    local n = redis.call('HGET', KEYS[2], entry[1] .. ':' .. user)
+    if n and tonumber(n) > 0 then return true end
+  end
+  return false
+end
+`;
+
 /** KEYS: conns, users, instances. ARGV: ttl ms. Members on live instances. */
 export const countMembersScript = new RedisScript(
   'countMembers',
@@ -156,11 +167,8 @@ return total
 /** KEYS: conns, users, instances. ARGV: ttl ms, user id. 1 when the user has a live member. */
 export const hasUserScript = new RedisScript(
   'hasUser',
-  `${LIVE_INSTANCES}
-for _, entry in ipairs(live) do
-  local n = redis.call('HGET', KEYS[2], entry[1] .. ':' .. ARGV[2])
-  if n and tonumber(n) > 0 then return 1 end
-end
+  `${LIVE_INSTANCES}${USER_PRESENT}
+if user_present(ARGV[2]) then return 1 end
 return 0
 `,
 );
@@ -171,15 +179,10 @@ return 0
  */
 export const sendIfPresentScript = new RedisScript(
   'sendIfPresent',
-  `${LIVE_INSTANCES}${TAKE_ID}${PUBLISH_WITH_ID}
-for _, entry in ipairs(live) do
-  local n = redis.call('HGET', KEYS[2], entry[1] .. ':' .. ARGV[2])
-  if n and tonumber(n) > 0 then
-    local id = take_id(KEYS[4])
-    publish_with_id(ARGV[3], ARGV[4], id)
-    return id
-  end
-end
-return -1
+  `${LIVE_INSTANCES}${USER_PRESENT}${TAKE_ID}${PUBLISH_WITH_ID}
+if not user_present(ARGV[2]) then return -1 end
+local id = take_id(KEYS[4])
+publish_with_id(ARGV[3], ARGV[4], id)
+return id
 `,
 );

@@ -8,7 +8,7 @@ export interface HeldWrites {
  * The end-of-turn release of held writes: whatever still holds writes when the event loop
  * reaches its check phase lets them go then, so a write is never held longer than one turn.
  */
-export class WriteCoalescer {
+export class WriteHolds {
   private held: HeldWrites[] = [];
 
   releaseAtEndOfTurn(holder: HeldWrites): void {
