@@ -4,10 +4,12 @@ import { groupName, type GroupName } from '../layer/group-name';
 const CHAT_USER_ID = /^[A-Za-z0-9-]{1,64}$/;
 const DECIMAL = /^[0-9]+$/;
 
-/** A one-to-one chat: its canonical name `<a>_<b>` and its two participants, a before b. */
+/** A one-to-one chat: its canonical name `<a>_<b>`, its two participants (a before b), its layer group. */
 export interface ChatGroup {
   readonly name: string;
   readonly members: readonly [string, string];
+  /** `chat.<a>_<b>`: the `chat.` kind keeps it apart from rooms and push groups. */
+  readonly layerGroup: GroupName;
 }
 
 /** Numeric order when both ids are decimal integers, otherwise string order (CONTRACT.md). */
@@ -27,14 +29,9 @@ export function parseChatGroup(raw: string): ChatGroup | null {
   const [x, y] = parts as [string, string];
   if (!CHAT_USER_ID.test(x) || !CHAT_USER_ID.test(y) || x === y) return null;
   const [a, b] = compareChatIds(x, y) <= 0 ? [x, y] : [y, x];
-  return { name: `${a}_${b}`, members: [a, b] };
+  return { name: `${a}_${b}`, members: [a, b], layerGroup: groupName(`chat.${a}_${b}`) };
 }
 
 export function otherMember(chat: ChatGroup, userId: string): string {
   return chat.members[0] === userId ? chat.members[1] : chat.members[0];
-}
-
-/** The layer group of a chat; the `chat.` kind keeps it apart from rooms and push groups. */
-export function chatLayerGroup(chat: ChatGroup): GroupName {
-  return groupName(`chat.${chat.name}`);
 }

@@ -4,7 +4,7 @@ import type { Peer } from '../ws/peer';
 import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
-import { chatLayerGroup, parseChatGroup, type ChatGroup } from './chat-group';
+import { parseChatGroup, type ChatGroup } from './chat-group';
 import { ChatService } from './chat.service';
 import { SendChatDto } from './dto/send-chat.dto';
 
@@ -16,7 +16,7 @@ export const chatRoute: WsRoute<ChatGroup> = {
     return chat;
   },
   authorize: (user, chat) => chat.members.includes(user.id),
-  groups: (_user, chat) => [chatLayerGroup(chat)],
+  groups: (_user, chat) => [chat.layerGroup],
 };
 
 /** `/ws/chat/:group`: `{"message", "to_user"?}` in, the message to the chat (or a push) out. */

@@ -4,7 +4,7 @@ import type { AckFrame, ChatMessage } from '../common/frames';
 import { ChannelLayer } from '../layer/channel-layer';
 import { unnumbered } from '../layer/frame';
 import { PushService } from '../push/push.service';
-import { chatLayerGroup, otherMember, type ChatGroup } from './chat-group';
+import { otherMember, type ChatGroup } from './chat-group';
 
 /** One-to-one chat (the seeds' ChatConsumer), with the push that tells an absent peer. */
 @Injectable()
@@ -24,7 +24,7 @@ export class ChatService {
     if (toUser !== undefined && toUser !== to) {
       throw new InvalidInputError([`to_user must be ${to}, the other participant of ${chat.name}`]);
     }
-    const group = chatLayerGroup(chat);
+    const group = chat.layerGroup;
     const body: ChatMessage = { message, from, group: chat.name, ts: Date.now() };
     const sent = await this.layer.sendIfPresent(group, to, unnumbered(body));
     if (sent !== null) return { type: 'ack', id: sent };

@@ -37,8 +37,9 @@ export function validateFlatFrame<T extends object>(dto: new () => T, input: unk
     throw new InvalidInputError(['a frame must be a JSON object']);
   }
   const instance = new dto();
-  for (const [key, value] of Object.entries(input)) {
-    if (!UNSAFE_KEYS.has(key)) Object.defineProperty(instance, key, { value, enumerable: true, writable: true });
+  const fields = input as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (!UNSAFE_KEYS.has(key)) (instance as Record<string, unknown>)[key] = fields[key];
   }
   if (quickCheck(dto)?.(instance)) return instance;
   const errors = validateSync(instance, { forbidUnknownValues: true });

@@ -48,17 +48,13 @@ export class InMemoryChannelLayer implements ChannelLayer {
 
   async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
     const name = groupName(group);
-    const key = snapshot ? groupName(snapshot.key) : undefined;
-    const id = this.takeId(name);
-    if (snapshot && key) this.snapshots.set(key, snapshot.value);
-    const bytes = Buffer.from(stampId(frame, id));
-    queueMicrotask(() => this.groups.deliver(name, bytes));
-    return id;
+    if (snapshot) this.snapshots.set(groupName(snapshot.key), snapshot.value);
+    return this.publish(name, frame);
   }
 
   async sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null> {
-    if (this.groups.userCount(groupName(group), userId) === 0) return null;
-    return this.send(group, frame);
+    const name = groupName(group);
+    return this.groups.userCount(name, userId) === 0 ? null : this.publish(name, frame);
   }
 
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
@@ -82,6 +78,14 @@ export class InMemoryChannelLayer implements ChannelLayer {
 
   async readSnapshot(key: SnapshotKey): Promise<string | null> {
     return this.snapshots.get(groupName(key)) ?? null;
+  }
+
+  /** Numbers the frame and delivers it after the caller's turn of the microtask queue. */
+  private publish(group: GroupName, frame: UnnumberedFrame): number {
+    const id = this.takeId(group);
+    const bytes = Buffer.from(stampId(frame, id));
+    queueMicrotask(() => this.groups.deliver(group, bytes));
+    return id;
   }
 
   private takeId(group: GroupName): number {
