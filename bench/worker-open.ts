@@ -15,6 +15,7 @@ import {
   type WorkerCommand,
   type WorkerReply,
 } from './common';
+import { runBounded } from './bounded';
 import { onChat, onChatFrame, chatState } from './worker-chat';
 import { onFanout, onFanoutFrame, fanoutState } from './worker-fanout';
 import { SECRET, socketState, type Client } from './worker-state';
@@ -120,41 +121,29 @@ export async function openAll(cmd: Extract<WorkerCommand, { op: 'open' }>): Prom
   const errors: string[] = [];
   let ok = 0;
   let failed = 0;
-  let next = 0;
-  let inFlight = 0;
   const started = now();
-  await new Promise<void>((resolve) => {
-    const launch = (): void => {
-      while (inFlight < cmd.concurrency && next < cmd.count) {
-        const local = next++;
-        const global = cmd.from + local;
-        inFlight++;
-        const port = cmd.ports[global % cmd.ports.length];
-        socketState.clients[local] = openOne(
-          cmd.proto,
-          port,
-          endpointOf(cmd.ep, global),
-          global,
-          tokens[local],
-          cmd.timeoutMs,
-          (opened, error) => {
-            inFlight--;
-            if (opened) {
-              ok++;
-              socketState.open++;
-            } else {
-              failed++;
-              socketState.clients[local] = undefined;
-              if (errors.length < 5 && error) errors.push(error);
-            }
-            if (ok + failed === cmd.count) resolve();
-            else launch();
-          },
-        );
-      }
-    };
-    if (cmd.count === 0) resolve();
-    else launch();
+  await runBounded(cmd.count, cmd.concurrency, (local, done) => {
+    const global = cmd.from + local;
+    const port = cmd.ports[global % cmd.ports.length];
+    socketState.clients[local] = openOne(
+      cmd.proto,
+      port,
+      endpointOf(cmd.ep, global),
+      global,
+      tokens[local],
+      cmd.timeoutMs,
+      (opened, error) => {
+        if (opened) {
+          ok++;
+          socketState.open++;
+        } else {
+          failed++;
+          socketState.clients[local] = undefined;
+          if (errors.length < 5 && error) errors.push(error);
+        }
+        done();
+      },
+    );
   });
   return { op: 'opened', ok, failed, ms: now() - started, errors };
 }
