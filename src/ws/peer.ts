@@ -3,10 +3,11 @@ import { WebSocket } from 'ws';
 import type { AuthUser } from '../auth/user';
 import type { ErrorCode, ReplyFrame } from '../common/frames';
 import type { GroupMember } from '../layer/channel-layer';
+import { SharedFraming, textFrame } from './text-frame';
 import type { HeldWrites, WriteHolds } from './write-holds';
 
-/** Shared send options: group frames are text, already framed bytes, never compressed. */
-const TEXT = { binary: false, compress: false } as const;
+/** One cache for the process: it only remembers the last broadcast, by identity. */
+const broadcasts = new SharedFraming();
 
 /**
  * One authenticated WebSocket connection: what gateways receive as their client, and the
@@ -47,10 +48,10 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     for (const frame of held) this.deliver(frame);
   }
 
-  /** Group frames from the layer: the same Buffer for every recipient, written as it is. */
+  /** Group frames from the layer: the same Buffer for every recipient, framed once for all. */
   deliver(frame: Buffer): void {
     if (this.held) this.held.push(frame);
-    else this.write(frame);
+    else this.write(broadcasts.of(frame));
   }
 
   send(frame: ReplyFrame): void {
@@ -58,7 +59,7 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
   }
 
   sendText(text: string): void {
-    this.write(text);
+    this.write(textFrame(text));
   }
 
   /**
@@ -82,9 +83,14 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     this.connection?.uncork();
   }
 
-  /** Drops the frame unless the socket is open: a closing peer is not an error. */
-  private write(frame: Buffer | string): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(frame, TEXT);
+  /**
+   * Writes a whole WebSocket frame straight to the connection, past `ws`'s sender. Safe because
+   * that sender never holds frames back here (no compression, no Blobs), so this and its own
+   * frames (pings, close) leave in the order they were written. Drops the frame unless the socket
+   * is open: a closing peer is not an error.
+   */
+  private write(frame: Buffer): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.connection?.write(frame);
   }
 
   sendError(code: ErrorCode, msg: string): void {
