@@ -6,6 +6,7 @@ import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { handshakeProbe } from './ws/handshake-probe.middleware';
+import { FrameDispatcher } from './ws/frame-dispatcher';
 import { HandshakeService } from './ws/handshake.service';
 import { PeerHub } from './ws/peer-hub';
 import { RoutedWsAdapter } from './ws/routed-ws.adapter';
@@ -22,7 +23,13 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger ?? ['log', 'warn', 'error'],
   });
-  const adapter = new RoutedWsAdapter(app, app.get(PeerHub), app.get(HandshakeService), config);
+  const adapter = new RoutedWsAdapter(
+    app,
+    app.get(PeerHub),
+    app.get(HandshakeService),
+    app.get(FrameDispatcher),
+    config,
+  );
   app.useWebSocketAdapter(adapter);
   app.use(handshakeProbe(adapter));
   // The demo page at `/` and the client library it imports, built by `npm run build`.

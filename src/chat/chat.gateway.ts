@@ -1,9 +1,8 @@
-import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import type { AckFrame } from '../common/frames';
+import { OnFrame } from '../ws/on-frame.decorator';
 import type { Peer } from '../ws/peer';
-import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
-import { FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
+import { HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { parseChatGroup, type ChatGroup } from './chat-group';
 import { ChatService } from './chat.service';
 import { SendChatDto } from './dto/send-chat.dto';
@@ -24,8 +23,8 @@ export const chatRoute: WsRoute<ChatGroup> = {
 export class ChatGateway {
   constructor(private readonly chat: ChatService) {}
 
-  @SubscribeMessage(FRAME)
-  send(@ConnectedSocket() peer: Peer<ChatGroup>, @Frame() frame: SendChatDto): Promise<AckFrame> {
+  @OnFrame(SendChatDto)
+  send(peer: Peer<ChatGroup>, frame: SendChatDto): Promise<AckFrame> {
     return this.chat.send(peer.params, peer.userId, frame.message, frame.to_user);
   }
 }

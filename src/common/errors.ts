@@ -1,6 +1,6 @@
 /**
  * Domain errors that services throw. Each transport maps them to its own shape: HTTP statuses in
- * `http-error.filter.ts`, error frames in `ws/ws-error.filter.ts`. `LayerUnavailableError`
+ * `http-error.filter.ts`, error frames in `ws/frame-errors.ts`. `LayerUnavailableError`
  * (layer/channel-layer.ts) is the third, mapped to 503 by both.
  */
 export class UnknownTopicError extends Error {

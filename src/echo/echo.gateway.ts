@@ -1,14 +1,13 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { OnFrame } from '../ws/on-frame.decorator';
 import type { Peer } from '../ws/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
-import { anyUser, FRAME, noParams, type WsRoute } from '../ws/ws-route';
+import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 
 export const echoRoute: WsRoute<Record<string, never>> = {
   path: '/chat/socket/',
   parse: noParams,
   authorize: anyUser,
   groups: () => [],
-  rawText: true,
 };
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -22,8 +21,9 @@ export function receivedAt(date: Date): string {
 /** `/chat/socket/` (the seeds' ChatView): every text is acknowledged; `close` closes with 1000. */
 @RoutedGateway(echoRoute)
 export class EchoGateway {
-  @SubscribeMessage(FRAME)
-  echo(@ConnectedSocket() peer: Peer, @MessageBody() text: string): string | undefined {
+  /** Takes the text as it came: no DTO. */
+  @OnFrame()
+  echo(peer: Peer, text: string): string | undefined {
     if (text === 'close') {
       peer.close(1000, 'bye');
       return undefined;

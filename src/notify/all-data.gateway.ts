@@ -1,8 +1,8 @@
-import { SubscribeMessage } from '@nestjs/websockets';
 import type { TopicFrame } from '../common/frames';
-import { anyUser, FRAME, noParams, type WsRoute } from '../ws/ws-route';
-import { Frame } from '../ws/frame-validation.pipe';
+import { OnFrame } from '../ws/on-frame.decorator';
+import type { Peer } from '../ws/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
+import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 import { SnapshotRequestDto } from './dto/snapshot-request.dto';
 import { ALL_DATA_GROUP, NotifyService } from './notify.service';
 
@@ -18,8 +18,8 @@ export const allDataRoute: WsRoute<Record<string, never>> = {
 export class AllDataGateway {
   constructor(private readonly notify: NotifyService) {}
 
-  @SubscribeMessage(FRAME)
-  snapshot(@Frame() request: SnapshotRequestDto): Promise<TopicFrame> {
+  @OnFrame(SnapshotRequestDto)
+  snapshot(_peer: Peer, request: SnapshotRequestDto): Promise<TopicFrame> {
     return this.notify.snapshot(request.type);
   }
 }

@@ -1,8 +1,7 @@
-import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
+import { OnFrame } from '../ws/on-frame.decorator';
 import type { Peer } from '../ws/peer';
-import { Frame } from '../ws/frame-validation.pipe';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
-import { anyUser, FRAME, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
+import { anyUser, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { SendRoomDto } from './dto/send-room.dto';
 import { ROOM_NAME, roomGroup, RoomService } from './room.service';
 
@@ -26,8 +25,8 @@ export const roomRoute: WsRoute<RoomParams> = {
 export class RoomGateway {
   constructor(private readonly rooms: RoomService) {}
 
-  @SubscribeMessage(FRAME)
-  async send(@ConnectedSocket() peer: Peer<RoomParams>, @Frame() frame: SendRoomDto): Promise<void> {
+  @OnFrame(SendRoomDto)
+  async send(peer: Peer<RoomParams>, frame: SendRoomDto): Promise<void> {
     await this.rooms.send(peer.params.room, peer.userId, frame.message);
   }
 }

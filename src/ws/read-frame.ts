@@ -8,11 +8,11 @@ export type InboundFrame =
  * JSON object for the gateway (or the raw text, for endpoints that take text), or why it is
  * refused. Oversized frames never get here: `ws` closes those with 1009 (maxPayload).
  */
-export function readFrame(data: RawData, isBinary: boolean, rawText: boolean): InboundFrame {
+export function readFrame(data: RawData, isBinary: boolean, takesText: boolean): InboundFrame {
   if (isBinary) return { kind: 'invalid', reason: 'binary frames are not supported: send UTF-8 text' };
   const text = toText(data);
   if (text === 'ping') return { kind: 'ping' };
-  if (rawText) return { kind: 'frame', value: text };
+  if (takesText) return { kind: 'frame', value: text };
   let value: unknown;
   try {
     value = JSON.parse(text);

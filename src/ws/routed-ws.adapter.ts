@@ -1,19 +1,18 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { match, type MatchFunction } from 'path-to-regexp';
-import type { Observable } from 'rxjs';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
+import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService } from './handshake.service';
 import type { Peer } from './peer';
 import { PeerHub } from './peer-hub';
 import { readFrame } from './read-frame';
 import { writeRefusal } from './refusal';
-import { FRAME, HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
+import { HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
 
 export interface HandshakeVerdict {
   status: number;
@@ -40,8 +39,8 @@ const CLOSE_GRACE_MS = 500;
  * Nest's `WsAdapter` routes on exact paths and knows nothing of tokens. This one owns the HTTP
  * server's single `upgrade` listener: it matches path patterns (`/ws/chat/:group`), runs the
  * handshake checks before the upgrade, joins the route's groups, and only then completes the
- * upgrade and hands gateways a `Peer`. Gateways get each text frame, already parsed, through
- * their `@SubscribeMessage(FRAME)` handler.
+ * upgrade and hands gateways a `Peer`. Each frame goes straight to its gateway's `@OnFrame` method
+ * (see `FrameDispatcher`), one at a time per socket, in order.
  */
 export class RoutedWsAdapter extends WsAdapter {
   private readonly log = new Logger(RoutedWsAdapter.name);
@@ -53,6 +52,7 @@ export class RoutedWsAdapter extends WsAdapter {
     app: INestApplication,
     private readonly hub: PeerHub,
     private readonly handshake: HandshakeService,
+    private readonly frames: FrameDispatcher,
     private readonly config: AppConfig,
   ) {
     super(app);
@@ -75,31 +75,22 @@ export class RoutedWsAdapter extends WsAdapter {
     this.sockets.get(peer)?.socket.on('close', callback);
   }
 
-  override bindMessageHandlers(
-    peer: Peer,
-    handlers: MessageMappingProperties[],
-    _transform: (data: unknown) => Observable<unknown>,
-  ): void {
+  /** Nest's `@SubscribeMessage` handlers are not used: frames go to the gateway's `@OnFrame`. */
+  override bindMessageHandlers(peer: Peer): void {
     const attached = this.sockets.get(peer);
     if (!attached) return;
     const { socket, route } = attached;
-    const handler = handlers.find((h) => h.message === FRAME);
-    const rawText = route.rawText === true;
+    const handler = this.frames.handlerOf(route);
+    const takesText = handler?.takesText === true;
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const frame = readFrame(data, isBinary, rawText);
+      const frame = readFrame(data, isBinary, takesText);
       if (frame.kind === 'ping') return peer.sendText('pong');
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
       if (!handler) return peer.sendError(400, 'this endpoint takes no frames');
       peer.holdWrites();
       peer.enqueue(async () => {
         try {
-          const reply: unknown = await handler.callback(frame.value);
-          if (typeof reply === 'string') peer.sendText(reply);
-          else if (reply !== undefined) peer.sendText(JSON.stringify(reply));
-        } catch (error) {
-          // Gateways' filters answer their own errors; this is the last line, so the inbox goes on.
-          this.log.error(`frame from ${peer.id} failed: ${String(error)}`);
-          peer.sendError(500, 'internal error');
+          await handler.handle(peer, frame.value);
         } finally {
           peer.releaseWrites();
         }

@@ -26,8 +26,6 @@ export interface WsRoute<P> {
   authorize(user: AuthUser, params: P): boolean;
   /** The groups the socket belongs to for its whole life. */
   groups(user: AuthUser, params: P): GroupName[];
-  /** Hands text frames to the gateway as strings instead of parsed JSON objects (the echo). */
-  readonly rawText?: boolean;
 }
 
 /** The Nest gateway option that carries a route to the adapter. */
@@ -39,9 +37,6 @@ export interface RoutedGatewayOptions extends GatewayMetadata {
 export function routedGateway<P>(route: WsRoute<P>): RoutedGatewayOptions {
   return { path: route.path, route };
 }
-
-/** Every gateway handles its frames in one `@SubscribeMessage(FRAME)` method. */
-export const FRAME = 'frame';
 
 export const anyUser = (): boolean => true;
 export const noParams = (): Record<string, never> => ({});

@@ -1,0 +1,15 @@
+import type { LoggerService } from '@nestjs/common';
+import { InvalidInputError, UnknownTopicError } from '../common/errors';
+import type { ErrorFrame } from '../common/frames';
+import { LayerUnavailableError } from '../layer/channel-layer';
+import { FrameError } from './frame-error';
+
+/** The error frame that answers a frame whose handling threw `error`; unexpected ones are logged. */
+export function errorReplyOf(error: unknown, logger: LoggerService): Omit<ErrorFrame, 'type'> {
+  if (error instanceof FrameError) return { code: error.code, msg: error.message };
+  if (error instanceof InvalidInputError) return { code: 400, msg: error.message };
+  if (error instanceof UnknownTopicError) return { code: 404, msg: error.message };
+  if (error instanceof LayerUnavailableError) return { code: 503, msg: 'service unavailable: message not sent' };
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { code: 500, msg: 'internal error' };
+}
