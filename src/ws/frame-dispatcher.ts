@@ -11,9 +11,6 @@ type BoundFrameMethod = (peer: Peer, frame: unknown) => FrameReply | Promise<Fra
 
 /** One endpoint's `@OnFrame` method, bound to its gateway. */
 export class FrameHandler {
-  /** The method takes raw text rather than a JSON object. */
-  readonly takesText: boolean;
-
   /** The handler of `gateway`'s `@OnFrame` method; undefined when it has none. */
   static of(gateway: object, logger: Logger): FrameHandler | undefined {
     const spec = frameMethodOf(gateway.constructor);
@@ -26,8 +23,11 @@ export class FrameHandler {
     private readonly spec: FrameMethodSpec,
     private readonly method: BoundFrameMethod,
     private readonly logger: Logger,
-  ) {
-    this.takesText = spec.dto === undefined;
+  ) {}
+
+  /** The method takes raw text rather than a JSON object. */
+  get takesText(): boolean {
+    return this.spec.dto === undefined;
   }
 
   /** Validates, calls, and answers the sender: the reply, or the error frame. Never rejects. */
