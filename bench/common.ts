@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sign } from 'jsonwebtoken';
 
@@ -96,8 +96,39 @@ export function median(values: number[]): number {
   return finite.length % 2 === 1 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
 }
 
-/** utime + stime of a process in seconds, from /proc/<pid>/stat; NaN once it is gone. */
+/** Kernels built without CONFIG_SCHED_INFO have no schedstat files. */
+const HAS_SCHEDSTAT = existsSync('/proc/self/schedstat');
+
+/**
+ * CPU time of a process in seconds, all its threads: the sum of each thread's time on a CPU in
+ * nanoseconds (`/proc/<pid>/task/<tid>/schedstat`). `/proc/<pid>/stat` counts in 10 ms clock
+ * ticks, too coarse for an idle server (one tick in a 10 s window is 0.1% of a core), so it is
+ * only the fallback. A thread that exited takes its time with it; Node's threads (libuv pool,
+ * V8 platform) live as long as the process. NaN once the process is gone.
+ */
 export function cpuSeconds(pid: number): number {
+  if (!HAS_SCHEDSTAT) return cpuTicksSeconds(pid);
+  try {
+    let nanoseconds = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) nanoseconds += threadNanoseconds(pid, tid);
+    return nanoseconds / 1e9;
+  } catch {
+    return cpuTicksSeconds(pid);
+  }
+}
+
+/** One thread's time on a CPU; 0 if it exited meanwhile. */
+function threadNanoseconds(pid: number, tid: string): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** utime + stime of a process in seconds, from /proc/<pid>/stat; NaN once it is gone. */
+function cpuTicksSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
