@@ -108,22 +108,27 @@ const HAS_SCHEDSTAT = existsSync('/proc/self/schedstat');
  */
 export function cpuSeconds(pid: number): number {
   if (!HAS_SCHEDSTAT) return cpuTicksSeconds(pid);
+  let nanoseconds = 0;
+  let threads = 0;
   try {
-    let nanoseconds = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) nanoseconds += threadNanoseconds(pid, tid);
-    return nanoseconds / 1e9;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const time = threadNanoseconds(pid, tid);
+      if (time === undefined) continue;
+      nanoseconds += time;
+      threads += 1;
+    }
   } catch {
-    return cpuTicksSeconds(pid);
+    return NaN;
   }
+  return threads > 0 ? nanoseconds / 1e9 : NaN;
 }
 
-/** One thread's time on a CPU; 0 if it exited meanwhile. */
-function threadNanoseconds(pid: number, tid: string): number {
+/** One thread's time on a CPU; undefined if it exited meanwhile. */
+function threadNanoseconds(pid: number, tid: string): number | undefined {
   try {
     return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
+  } catch {
+    return undefined;
   }
 }
 

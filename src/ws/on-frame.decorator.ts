@@ -27,7 +27,7 @@ const FRAME_METHOD = Symbol('frame method');
  * DTO the frame is parsed JSON validated against it (a failure answers 400 and never reaches the
  * method); without one it is the text as it came. The adapter calls it straight from the socket,
  * without Nest's per-message context (guards, pipes, interceptors, filters): that context cost
- * about 8 µs of CPU per chat message, ~13% (bench/README.md), and the gateways used none of it.
+ * 6–9 µs of CPU per chat message, 9–14% (bench/README.md), and the gateways used none of it.
  */
 export function OnFrame<F extends object>(dto: FrameDto<F>): FrameMethodDecorator<F>;
 export function OnFrame(): FrameMethodDecorator<string>;
