@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/errors';
 import type { AckFrame, ChatMessage } from '../common/frames';
 import { ChannelLayer } from '../layer/channel-layer';
-import { unnumbered } from '../layer/frame';
 import { PushService } from '../push/push.service';
+import { chatMessageFrame } from './chat-frame';
 import { otherMember, type ChatGroup } from './chat-group';
 
 /** One-to-one chat (the seeds' ChatConsumer), with the push that tells an absent peer. */
@@ -26,7 +26,7 @@ export class ChatService {
     }
     const group = chat.layerGroup;
     const body: ChatMessage = { message, from, group: chat.name, ts: Date.now() };
-    const sent = await this.layer.sendIfPresent(group, to, unnumbered(body));
+    const sent = await this.layer.sendIfPresent(group, to, chatMessageFrame(body));
     if (sent !== null) return { type: 'ack', id: sent };
     const id = await this.layer.nextId(group);
     await this.pushes.push(to, { ...body, id });

@@ -5,6 +5,9 @@ import { firstId, stampId, type UnnumberedFrame } from './frame';
 import { groupName, type GroupName } from './group-name';
 import { LocalGroups } from './local-groups';
 
+/** Delivery waits on this: a microtask, without the async resource `queueMicrotask` makes per call. */
+const settled = Promise.resolve();
+
 /**
  * The default layer: one process, no dependencies. It behaves like the wire: names are checked
  * by the same rules, frames travel as bytes, and delivery happens after `send` returns (in a
@@ -16,7 +19,8 @@ export class InMemoryChannelLayer implements ChannelLayer {
   private readonly logger = new Logger(InMemoryChannelLayer.name);
   private readonly groups = new LocalGroups(this.logger);
   private readonly members = new Map<string, GroupMember>();
-  private readonly lastIds = new Map<GroupName, number>();
+  /** Each group's last id, in a record changed in place: one map lookup per send. */
+  private readonly lastIds = new Map<GroupName, { id: number }>();
   private readonly snapshots = new Map<SnapshotKey, string>();
   private readonly prefix = randomUUID().slice(0, 8);
   private sequence = 0;
@@ -60,7 +64,7 @@ export class InMemoryChannelLayer implements ChannelLayer {
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
     const member = this.members.get(memberId);
     if (!member) return false;
-    queueMicrotask(() => this.groups.deliverTo(member, frame));
+    void settled.then(() => this.groups.deliverTo(member, frame));
     return true;
   }
 
@@ -84,13 +88,15 @@ export class InMemoryChannelLayer implements ChannelLayer {
   private publish(group: GroupName, frame: UnnumberedFrame): number {
     const id = this.takeId(group);
     const bytes = Buffer.from(stampId(frame, id));
-    queueMicrotask(() => this.groups.deliver(group, bytes));
+    void settled.then(() => this.groups.deliver(group, bytes));
     return id;
   }
 
   private takeId(group: GroupName): number {
-    const id = (this.lastIds.get(group) ?? firstId() - 1) + 1;
-    this.lastIds.set(group, id);
+    const last = this.lastIds.get(group);
+    if (last) return ++last.id;
+    const id = firstId();
+    this.lastIds.set(group, { id });
     return id;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { replyText } from '../common/frames';
 import { validateFlatFrame } from '../common/validation';
 import { errorReplyOf } from './frame-errors';
 import { frameMethodOf, type FrameMethodSpec, type FrameReply } from './on-frame.decorator';
@@ -36,7 +37,7 @@ export class FrameHandler {
       const frame = this.spec.dto ? validateFlatFrame(this.spec.dto, value) : value;
       const reply = await this.method(peer, frame);
       if (typeof reply === 'string') peer.sendText(reply);
-      else if (reply !== undefined) peer.sendText(JSON.stringify(reply));
+      else if (reply !== undefined) peer.sendText(replyText(reply));
     } catch (error) {
       const { code, msg } = errorReplyOf(error, this.logger);
       peer.sendError(code, msg);

@@ -22,8 +22,13 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
   private connection?: Duplex;
   private holding = false;
   private held: Buffer[] | undefined = [];
-  /** Frames from this peer are handled one after another, in the order they came. */
-  private inbox: Promise<void> = Promise.resolve();
+  /**
+   * Frames from this peer are handled one after another, in the order they came: a frame that
+   * arrives while another is handled waits here. The first one starts at once (no promise chain
+   * to wait on): that is every frame of a peer that waits for its ack.
+   */
+  private waiting?: (() => Promise<void>)[];
+  private handling = false;
 
   constructor(
     readonly id: string,
@@ -109,8 +114,18 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.ping();
   }
 
-  /** Queues work on this peer's inbox; `task` must not reject (it reports its own failures). */
+  /** Runs `task` once the frames before it are handled; `task` must not reject (it reports its own failures). */
   enqueue(task: () => Promise<void>): void {
-    this.inbox = this.inbox.then(task);
+    if (this.handling) (this.waiting ??= []).push(task);
+    else this.start(task);
+  }
+
+  private start(task: () => Promise<void>): void {
+    this.handling = true;
+    void task().then(() => {
+      const next = this.waiting?.shift();
+      if (next) this.start(next);
+      else this.handling = false;
+    });
   }
 }
