@@ -87,13 +87,6 @@ export class AppConfig {
   @Min(10)
   WS_PING_INTERVAL_MS = 25000;
 
-  /** How long a silent instance still counts in presence; it refreshes itself every third of it. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(300)
-  @Max(30000)
-  PRESENCE_TTL_MS = 15000;
-
   get devLoginEnabled(): boolean {
     return this.AUTH_DEV_LOGIN ?? this.NODE_ENV !== 'production';
   }

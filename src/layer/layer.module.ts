@@ -16,7 +16,6 @@ import { RedisChannelLayer } from './redis/redis-channel-layer';
           ? new RedisChannelLayer({
               url: config.REDIS_URL,
               prefix: config.REDIS_PREFIX,
-              presenceTtlMs: config.PRESENCE_TTL_MS,
             })
           : new InMemoryChannelLayer(),
     },

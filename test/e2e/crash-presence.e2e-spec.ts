@@ -4,9 +4,8 @@ import { RedisServer } from '../support/redis-server';
 import { waitFor } from '../support/wait';
 import { TestClient } from '../support/ws-client';
 
-/** Presence must not outlive a crashed instance: SIGKILL → its sockets stop counting within 30 s. */
+/** Presence must not outlive a crashed instance: SIGKILL → its sockets stop counting at once. */
 describe('presence after an instance is killed with SIGKILL', () => {
-  const PRESENCE_TTL_MS = '3000';
   let redis: RedisServer;
   let survivor: Instance;
   let victim: ChildInstance;
@@ -14,7 +13,7 @@ describe('presence after an instance is killed with SIGKILL', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'crash:', PRESENCE_TTL_MS };
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: 'crash:' };
     survivor = await Instance.start(env);
     victim = await ChildInstance.start(env);
   });
@@ -38,8 +37,10 @@ describe('presence after an instance is killed with SIGKILL', () => {
 
     const killedAt = Date.now();
     await victim.kill();
-    await waitFor(async () => (await count()) === 1, { timeoutMs: 30_000, intervalMs: 100, what: 'count 1' });
-    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    // Redis drops the killed process's connections as the kernel closes them; the bound leaves
+    // room for a loaded CI machine.
+    await waitFor(async () => (await count()) === 1, { timeoutMs: 3000, intervalMs: 50, what: 'count 1' });
+    expect(Date.now() - killedAt).toBeLessThan(3000);
 
     // The survivor's own socket still counts and still receives.
     const admin = await survivor.login('root', ['admin']);

@@ -141,17 +141,28 @@ it('corrects presence written while Redis kept its data but refused the connecti
   expect(await b.hasUser(group, 'bob')).toBe(false);
 });
 
-it('writes its presence again when its heartbeat finds it was pruned', async () => {
-  const prefix = RedisLayers.prefix();
-  const [a, b] = await layers.instances(2, { presenceTtlMs: 600 }, prefix);
+it('writes its presence again when its subscriber comes back, though readers pruned it meanwhile', async () => {
+  const [a, b] = await layers.instances(2);
   const group = freshGroup();
-  await a.join(group, await connectedMember(a, 'alice'));
-  // What readers do to an instance they consider dead (e.g. after a long event-loop stall).
+  const alice = await connectedMember(a, 'alice');
+  await a.join(group, alice);
+  const instance = alice.id.split('.')[0];
   await withRaw(async (raw) => {
-    await raw.del(`${prefix}instances`, `${prefix}group:${group}:conns`, `${prefix}group:${group}:users`);
+    // New connections are refused while existing ones keep working; only A's `sub` is cut.
+    await raw.call('ACL', 'SETUSER', 'default', 'off');
+    try {
+      const list = (await raw.client('LIST')) as string;
+      const line = list.split('\n').find((l) => l.includes(`name=channel-layer-sub-${instance}`));
+      await raw.client('KILL', 'ID', /\bid=(\d+)/.exec(line ?? '')?.[1] ?? 'none');
+      await waitFor(() => !a.isAvailable(), { timeoutMs: 3000, what: 'A to lose its subscriber' });
+      // B's read finds A's channel unheld, takes A for dead and prunes its presence.
+      expect(await b.countMembers(group)).toBe(0);
+    } finally {
+      await raw.call('ACL', 'SETUSER', 'default', 'on');
+    }
   });
-  expect(await b.countMembers(group)).toBe(0);
-  await waitFor(async () => (await b.countMembers(group)) === 1, { timeoutMs: 2000, what: 'presence again' });
+  await waitFor(bothAvailable(a, b), { timeoutMs: 10_000, what: 'A to re-subscribe' });
+  expect(await b.countMembers(group)).toBe(1);
   expect(await b.hasUser(group, 'alice')).toBe(true);
 });
 

@@ -1,6 +1,6 @@
 /**
  * A second process running a Redis layer with one member, so a test can SIGKILL a real instance
- * (no shutdown hook, no last heartbeat). Started by `spawnLayerChild`; prints `ready` once its
+ * (no shutdown hook, no clean-up). Started by `spawnLayerChild`; prints `ready` once its
  * member has joined. Settings come from the environment, not argv, to keep quoting out of it.
  */
 import { Logger } from '@nestjs/common';
@@ -14,17 +14,13 @@ async function main(): Promise<void> {
     if (value === undefined) throw new Error(`${name} is not set`);
     return value;
   };
-  const layer = new RedisChannelLayer({
-    url: env('CHILD_REDIS_URL'),
-    prefix: env('CHILD_PREFIX'),
-    presenceTtlMs: Number(env('CHILD_PRESENCE_TTL_MS')),
-  });
+  const layer = new RedisChannelLayer({ url: env('CHILD_REDIS_URL'), prefix: env('CHILD_PREFIX') });
   await layer.onModuleInit();
   const member = { id: layer.newMemberId(), userId: env('CHILD_USER'), deliver: () => undefined };
   await layer.connect(member);
   await layer.join(groupName(env('CHILD_GROUP')), member);
   process.stdout.write('ready\n');
-  // The heartbeat interval keeps the process alive until the test kills it.
+  // The open Redis connections keep the process alive until the test kills it.
 }
 
 main().catch((error: unknown) => {

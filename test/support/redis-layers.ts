@@ -3,10 +3,6 @@ import { RedisChannelLayer } from '../../src/layer/redis/redis-channel-layer';
 import type { ChannelLayerFactory } from '../layer/channel-layer.fixtures';
 import type { RedisServer } from './redis-server';
 
-export interface RedisLayerOptions {
-  presenceTtlMs?: number;
-}
-
 /**
  * Started Redis layers on one server, each call with a key prefix of its own (no FLUSHALL between
  * tests), and all of them shut down by `cleanup`.
@@ -15,30 +11,15 @@ export class RedisLayers implements ChannelLayerFactory {
   readonly maxInstances = Number.POSITIVE_INFINITY;
   private readonly started: RedisChannelLayer[] = [];
 
-  constructor(
-    private readonly server: () => RedisServer,
-    private readonly defaults: RedisLayerOptions = {},
-  ) {}
+  constructor(private readonly server: () => RedisServer) {}
 
   /** A prefix no other test uses. */
   static prefix(): string {
     return `t-${randomUUID().slice(0, 8)}:`;
   }
 
-  async instances(
-    n: number,
-    options: RedisLayerOptions = {},
-    prefix = RedisLayers.prefix(),
-  ): Promise<RedisChannelLayer[]> {
-    const layers = Array.from(
-      { length: n },
-      () =>
-        new RedisChannelLayer({
-          url: this.server().url,
-          prefix,
-          presenceTtlMs: options.presenceTtlMs ?? this.defaults.presenceTtlMs ?? 15000,
-        }),
-    );
+  async instances(n: number, prefix = RedisLayers.prefix()): Promise<RedisChannelLayer[]> {
+    const layers = Array.from({ length: n }, () => new RedisChannelLayer({ url: this.server().url, prefix }));
     this.started.push(...layers);
     await Promise.all(layers.map((layer) => layer.onModuleInit()));
     return layers;

@@ -22,9 +22,10 @@ export interface RedisChannelLayerOptions {
   url: string;
   /** Prepended to every key and channel (e.g. `rt:`). */
   prefix: string;
-  /** How long a silent instance still counts in presence; the heartbeat runs every third of it. */
-  presenceTtlMs: number;
 }
+
+/** How soon a failed presence restore is tried again, while both connections stay up. */
+const RESTORE_RETRY_MS = 1000;
 
 /** Member ids are `<instance id>.<n>`: the instance part says which instance channel to use. */
 const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
@@ -57,38 +58,45 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
   private sequence = 0;
   private started = false;
   private closing = false;
-  /** This instance's presence is written on the current `pub` connection. */
+  /** This instance's presence is written, and readers see it live, on the current connections. */
   private presenceWritten = false;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private beating = false;
-  /** A forced beat asked for while one was running (a reconnect during a failing beat). */
-  private forceRequested = false;
+  private restoring = false;
+  /** A restore asked for while one was running (a reconnect during a failing restore). */
+  private restoreRequested = false;
+  private restoreRetry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisChannelLayerOptions) {
     this.keys = new RedisKeys(options.prefix, this.instanceId);
     const closing = (): boolean => this.closing;
+    const name = (role: string): string => `channel-layer-${role}-${this.instanceId}`;
     this.pub = createConnection('pub', options.url, this.logger, {
+      name: name('pub'),
       closing,
       onLost: () => (this.presenceWritten = false),
-      onReconnected: () => void this.beat(true),
+      onReconnected: () => void this.restorePresence(),
     });
+    // While `sub` is away, readers see this instance as dead and may prune its presence.
     this.sub = createConnection('sub', options.url, this.logger, {
+      name: name('sub'),
       closing,
-      onLost: () => this.subscriptions.lost(),
+      onLost: () => {
+        this.subscriptions.lost();
+        this.presenceWritten = false;
+      },
       onReconnected: () => {
-        if (this.started && !this.closing) void this.subscriptions.resubscribe();
+        if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restorePresence());
       },
     });
     this.subscriptions = new RedisSubscriptions(this.sub, this.keys, this.groups, this.members, this.logger);
-    this.presence = new RedisPresence(this.pub, this.keys, this.groups, options.presenceTtlMs);
+    this.presence = new RedisPresence(this.pub, this.keys, this.groups);
   }
 
   /** Connects both connections, or rejects (and stops retrying) if Redis is unreachable. */
   async onModuleInit(): Promise<void> {
     try {
       await Promise.all([this.pub.connect(), this.sub.connect()]);
+      // The instance channel first: from then on readers count this instance as live.
       await this.subscriptions.subscribeAll();
-      await this.presence.heartbeat();
       this.presenceWritten = true;
     } catch (error) {
       this.closing = true;
@@ -97,15 +105,13 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
       throw new Error(`Redis at ${redactUrl(this.options.url)} is unreachable: ${reason}`, { cause: error });
     }
     this.started = true;
-    const period = Math.max(1, Math.floor(this.options.presenceTtlMs / 3));
-    this.heartbeatTimer = setInterval(() => void this.beat(false), period);
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.closing) return;
     const canClean = this.started && this.pub.status === 'ready';
     this.closing = true;
-    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.restoreRetry);
     if (canClean) {
       await this.presence.removeAll().catch((error: unknown) => {
         this.logger.warn(`presence cleanup on shutdown failed: ${String(error)}`);
@@ -234,30 +240,34 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     ]);
   }
 
-  /** The periodic heartbeat; `force` after `pub` reconnects, since Redis may have restarted empty. */
-  private async beat(force: boolean): Promise<void> {
-    if (!this.started || this.closing || this.pub.status !== 'ready') return;
-    if (this.beating) {
-      this.forceRequested ||= force;
+  /**
+   * Writes all of this instance's presence again once both connections are up after either came
+   * back: Redis may have restarted empty, writes may have failed meanwhile, and readers may have
+   * pruned this instance while `sub` was away. Only then is the layer available again.
+   */
+  private async restorePresence(): Promise<void> {
+    clearTimeout(this.restoreRetry);
+    if (!this.started || this.closing || this.pub.status !== 'ready' || !this.subscriptions.ready) return;
+    if (this.restoring) {
+      this.restoreRequested = true;
       return;
     }
-    this.beating = true;
+    this.restoring = true;
     try {
-      const stale = await this.presence.heartbeat();
-      if (stale || force || !this.presenceWritten) {
-        await this.presence.rewriteAll();
-        if (stale && !force) this.logger.warn('presence had expired in Redis; written again');
-      }
-      if (this.pub.status === 'ready') this.presenceWritten = true;
+      await this.presence.rewriteAll();
+      if (this.pub.status === 'ready' && this.subscriptions.ready) this.presenceWritten = true;
     } catch (error) {
-      // The connection's own listeners report outages; this only matters while it looks up.
-      if (this.pub.status === 'ready') this.logger.error(`presence heartbeat failed: ${String(error)}`);
+      // The connections' own listeners report outages; this only matters while they look up.
+      if (this.pub.status === 'ready') {
+        this.logger.error(`restoring presence failed: ${String(error)}`);
+        this.restoreRetry = setTimeout(() => void this.restorePresence(), RESTORE_RETRY_MS);
+      }
     } finally {
-      this.beating = false;
+      this.restoring = false;
     }
-    if (this.forceRequested) {
-      this.forceRequested = false;
-      await this.beat(true);
+    if (this.restoreRequested) {
+      this.restoreRequested = false;
+      await this.restorePresence();
     }
   }
 }

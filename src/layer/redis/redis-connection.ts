@@ -21,7 +21,9 @@ const FAIL_FAST: RedisOptions = {
   retryStrategy: reconnectDelay,
 };
 
-export interface ConnectionHooks {
+export interface ConnectionOptions {
+  /** The client name Redis shows in CLIENT LIST. */
+  name: string;
   /** Ready after a reconnect (not the first time). */
   onReconnected(): void;
   /** The connection dropped, whether or not ioredis will reconnect. */
@@ -38,9 +40,9 @@ export function createConnection(
   role: 'pub' | 'sub',
   url: string,
   logger: LoggerService,
-  hooks: ConnectionHooks,
+  hooks: ConnectionOptions,
 ): Redis {
-  const redis = new Redis(url, { ...FAIL_FAST, connectionName: `channel-layer-${role}` });
+  const redis = new Redis(url, { ...FAIL_FAST, connectionName: hooks.name });
   let everReady = false;
   let up = false;
   let errorLogged = false;

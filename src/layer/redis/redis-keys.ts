@@ -37,14 +37,17 @@ export class RedisKeys {
     return `${this.prefix}group:${group}:users`;
   }
 
-  /** Sorted set: instance id → its last heartbeat, in Redis TIME milliseconds. */
-  get instances(): string {
-    return `${this.prefix}instances`;
+  /**
+   * What precedes the instance id in an instance channel. The channel also says an instance is
+   * alive: its `sub` connection holds it from start to shutdown (see `scripts.ts`).
+   */
+  get instanceChannelPrefix(): string {
+    return `${this.prefix}instance:`;
   }
 
   /** Channel on which an instance receives `sendTo` frames for its members. */
   instanceChannel(instanceId: string = this.instanceId): string {
-    return `${this.prefix}instance:${instanceId}`;
+    return `${this.instanceChannelPrefix}${instanceId}`;
   }
 
   snapshot(key: SnapshotKey): string {

@@ -2,27 +2,20 @@ import type { Redis } from 'ioredis';
 import type { GroupName } from '../group-name';
 import type { LocalGroups } from '../local-groups';
 import type { RedisKeys } from './redis-keys';
-import {
-  countMembersScript,
-  hasUserScript,
-  heartbeatScript,
-  integerReply,
-  sendIfPresentScript,
-  writePresenceScript,
-} from './scripts';
-
-/** An instance silent this long is removed from the instances set altogether. */
-const FORGET_INSTANCE_AFTER_MS = 60 * 60 * 1000;
+import { countMembersScript, hasUserScript, integerReply, sendIfPresentScript, writePresenceScript } from './scripts';
 
 /**
- * Shared presence: per group, this instance's member count and per-user counts, in two hashes,
- * and a heartbeat per instance in a sorted set. Readers count only instances whose heartbeat is
- * within `ttlMs`, so an instance killed without cleanup stops counting after at most
- * `ttlMs` + one heartbeat period, and its fields are deleted by the next reader.
+ * Shared presence: per group, this instance's member count and per-user counts, in two hashes.
+ * Readers count only live instances, those whose `sub` connection still holds their instance
+ * channel: an instance killed without cleanup stops counting as soon as Redis sees its
+ * connection close, and its fields are deleted by the next reader. No timer runs for it: an
+ * idle instance does nothing at all. A host that vanishes without closing its connections is
+ * noticed by Redis' own `tcp-keepalive` (300 s by default), which bounds how long it counts.
  *
  * Writes are absolute (this instance's count, not +1/-1): a failed write is remembered and the
- * next `rewriteAll` (after a reconnect, or when the heartbeat finds this instance was pruned)
- * converges Redis on the local state, even after a Redis restart that lost everything.
+ * next `rewriteAll` (after either connection comes back) converges Redis on the local state,
+ * even after a Redis restart that lost everything, or readers that pruned this instance while
+ * its `sub` connection was away.
  */
 export class RedisPresence {
   /** Groups, and their users, whose last write failed: Redis may still hold older counts. */
@@ -32,7 +25,6 @@ export class RedisPresence {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly groups: LocalGroups,
-    private readonly ttlMs: number,
   ) {}
 
   /**
@@ -65,22 +57,8 @@ export class RedisPresence {
   }
 
   /**
-   * Refreshes this instance's heartbeat. True when the instance was missing or stale (Redis
-   * restarted, or this process stalled past the ttl and readers pruned its fields): the caller
-   * must `rewriteAll`.
-   */
-  async heartbeat(): Promise<boolean> {
-    const reply = await heartbeatScript.run(
-      this.redis,
-      [this.keys.instances],
-      [this.keys.instanceId, this.ttlMs, FORGET_INSTANCE_AFTER_MS],
-    );
-    return integerReply(reply, heartbeatScript.name) === 1;
-  }
-
-  /**
-   * Removes this instance from presence on a clean shutdown. Dropping the heartbeat alone makes
-   * every reader ignore (and delete) this instance's fields; the zero writes just spare them that.
+   * Removes this instance from presence on a clean shutdown. Closing `sub` alone makes every
+   * reader ignore (and delete) this instance's fields; the zero writes just spare them that.
    */
   async removeAll(): Promise<void> {
     const writes = [...this.groups.names()].map((group) => {
@@ -88,29 +66,30 @@ export class RedisPresence {
       for (const user of this.groups.users(group).keys()) args.push(user, 0);
       return writePresenceScript.run(this.redis, [this.keys.conns(group), this.keys.users(group)], args);
     });
-    await Promise.all([this.redis.zrem(this.keys.instances, this.keys.instanceId), ...writes]);
+    await Promise.all(writes);
   }
 
   async countMembers(group: GroupName): Promise<number> {
-    const reply = await countMembersScript.run(this.redis, this.readKeys(group), [this.ttlMs]);
+    const reply = await countMembersScript.run(this.redis, this.readKeys(group), [this.keys.instanceChannelPrefix]);
     return integerReply(reply, countMembersScript.name);
   }
 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
-    const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.ttlMs, userId]);
+    const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.keys.instanceChannelPrefix, userId]);
     return integerReply(reply, hasUserScript.name) === 1;
   }
 
   /** Publishes `frame` with the group's next id if `userId` is present: see `sendIfPresentScript`. */
   async sendIfPresent(group: GroupName, userId: string, channel: string, frame: string): Promise<number | null> {
     const keys = [...this.readKeys(group), this.keys.seq(group)];
-    const reply = await sendIfPresentScript.run(this.redis, keys, [this.ttlMs, userId, channel, frame]);
+    const args = [this.keys.instanceChannelPrefix, userId, channel, frame];
+    const reply = await sendIfPresentScript.run(this.redis, keys, args);
     const id = integerReply(reply, sendIfPresentScript.name);
     return id === -1 ? null : id;
   }
 
   private readKeys(group: GroupName): string[] {
-    return [this.keys.conns(group), this.keys.users(group), this.keys.instances];
+    return [this.keys.conns(group), this.keys.users(group)];
   }
 
   private markDirty(group: GroupName, users: readonly string[]): void {

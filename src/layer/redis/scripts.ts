@@ -37,7 +37,8 @@ export function integerReply(reply: unknown, script: string): number {
 /*
  * Lua 5.1 notes. Numbers are doubles and `tostring` keeps 14 digits, so a 16-digit id must go
  * through string.format('%.0f'), both into keys and into frames. An integer reply converts a Lua
- * number exactly up to 2^53. Scripts may call TIME before writing: Redis 7 replicates effects.
+ * number exactly up to 2^53. Scripts may call TIME (and PUBSUB) before writing: Redis 7
+ * replicates effects, not scripts.
  */
 
 /** Takes a group's next id: INCR, or, when the counter was missing, now in microseconds. */
@@ -96,42 +97,27 @@ return 0
 );
 
 /**
- * KEYS: instances. ARGV: instance id, presence ttl ms, age ms after which an instance is removed.
- * Returns 1 when this instance was missing or stale: others may have pruned its presence (or Redis
- * restarted empty), so the caller writes all of it again.
- */
-export const heartbeatScript = new RedisScript(
-  'heartbeat',
-  `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local last = redis.call('ZSCORE', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now - tonumber(ARGV[3])))
-if not last or now - tonumber(last) > tonumber(ARGV[2]) then return 1 end
-return 0
-`,
-);
-
-/**
- * Shared by the two presence reads. KEYS: conns, users, instances. ARGV[1]: ttl ms. Reads the
- * instances that have members in the group, keeps those whose heartbeat is within the ttl, and
+ * Shared by the two presence reads. KEYS: conns, users. ARGV[1]: the instance channel prefix.
+ * An instance is live while its instance channel has a subscriber: its `sub` connection, which
+ * Redis drops when the process dies (the kernel closes the socket). So liveness needs no
+ * heartbeat. Reads the instances that have members in the group, keeps the live ones, and
  * deletes the fields of the others from both hashes (an instance killed without cleanup).
  */
 const LIVE_INSTANCES = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
 local flat = redis.call('HGETALL', KEYS[1])
 local live, dead, any_dead = {}, {}, false
-for i = 1, #flat, 2 do
-  local beat = redis.call('ZSCORE', KEYS[3], flat[i])
-  if beat and now - tonumber(beat) <= ttl then
-    live[#live + 1] = { flat[i], tonumber(flat[i + 1]) }
-  else
-    dead[flat[i]] = true
-    any_dead = true
-    redis.call('HDEL', KEYS[1], flat[i])
+if #flat > 0 then
+  local channels = {}
+  for i = 1, #flat, 2 do channels[#channels + 1] = ARGV[1] .. flat[i] end
+  local subscribers = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+  for i = 1, #flat, 2 do
+    if tonumber(subscribers[i + 1]) > 0 then
+      live[#live + 1] = { flat[i], tonumber(flat[i + 1]) }
+    else
+      dead[flat[i]] = true
+      any_dead = true
+      redis.call('HDEL', KEYS[1], flat[i])
+    end
   end
 end
 if any_dead then
@@ -154,7 +140,7 @@ local function user_present(user)
 end
 `;
 
-/** KEYS: conns, users, instances. ARGV: ttl ms. Members on live instances. */
+/** KEYS: conns, users. ARGV: instance channel prefix. Members on live instances. */
 export const countMembersScript = new RedisScript(
   'countMembers',
   `${LIVE_INSTANCES}
@@ -164,7 +150,7 @@ return total
 `,
 );
 
-/** KEYS: conns, users, instances. ARGV: ttl ms, user id. 1 when the user has a live member. */
+/** KEYS: conns, users. ARGV: instance channel prefix, user id. 1 when the user has a live member. */
 export const hasUserScript = new RedisScript(
   'hasUser',
   `${LIVE_INSTANCES}${USER_PRESENT}
@@ -174,14 +160,14 @@ return 0
 );
 
 /**
- * KEYS: conns, users, instances, seq. ARGV: ttl ms, user id, channel, frame. `hasUser`, then
+ * KEYS: conns, users, seq. ARGV: instance channel prefix, user id, channel, frame. `hasUser`, then
  * `send` when it is true, in one script. Returns the id, or -1 when the user has no live member.
  */
 export const sendIfPresentScript = new RedisScript(
   'sendIfPresent',
   `${LIVE_INSTANCES}${USER_PRESENT}${TAKE_ID}${PUBLISH_WITH_ID}
 if not user_present(ARGV[2]) then return -1 end
-local id = take_id(KEYS[4])
+local id = take_id(KEYS[3])
 publish_with_id(ARGV[3], ARGV[4], id)
 return id
 `,
