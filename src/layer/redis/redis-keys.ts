@@ -9,12 +9,18 @@ import type { SnapshotKey } from '../channel-layer';
  */
 export class RedisKeys {
   private readonly groupChannelPrefix: string;
+  /**
+   * What precedes the instance id in an instance channel. The channel also says an instance is
+   * alive: its `sub` connection holds it from start to shutdown (see `scripts.ts`).
+   */
+  readonly instanceChannelPrefix: string;
 
   constructor(
     readonly prefix: string,
     readonly instanceId: string,
   ) {
     this.groupChannelPrefix = `${prefix}group:`;
+    this.instanceChannelPrefix = `${prefix}instance:`;
   }
 
   /** Pub/sub channel of a group; every instance with a local member subscribes it. */
@@ -35,14 +41,6 @@ export class RedisKeys {
   /** Hash: `<instance id>:<user id>` → members of that user in the group on that instance. */
   users(group: GroupName): string {
     return `${this.prefix}group:${group}:users`;
-  }
-
-  /**
-   * What precedes the instance id in an instance channel. The channel also says an instance is
-   * alive: its `sub` connection holds it from start to shutdown (see `scripts.ts`).
-   */
-  get instanceChannelPrefix(): string {
-    return `${this.prefix}instance:`;
   }
 
   /** Channel on which an instance receives `sendTo` frames for its members. */
