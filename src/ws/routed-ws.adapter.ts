@@ -167,16 +167,25 @@ export class RoutedWsAdapter extends WsAdapter {
     if (!socket.destroyed) {
       endpoint.server.handleUpgrade(request, socket, head, (ws) => {
         attached = true;
-        this.sockets.set(peer, { socket: ws, route: endpoint.route });
-        ws.on('pong', () => (peer.missedPongs = 0));
-        ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
-        ws.on('close', () => void this.hub.close(peer));
-        peer.attach(ws, socket);
+        this.wire(endpoint.route, peer, ws, socket);
         endpoint.server.emit('connection', peer, request);
       });
     }
     // The client went away while its groups were being joined: undo the join.
     if (!attached) void this.hub.close(peer);
+  }
+
+  /**
+   * The socket's listeners, set up here rather than in `complete`: closures made in one scope
+   * share its context, so listeners made there kept the upgrade request (its headers, the URL
+   * with the token) and the handshake's first bytes alive as long as the socket, ~1.5 KiB each.
+   */
+  private wire(route: WsRoute<unknown>, peer: Peer, ws: WebSocket, socket: Duplex): void {
+    this.sockets.set(peer, { socket: ws, route });
+    ws.on('pong', () => (peer.missedPongs = 0));
+    ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
+    ws.on('close', () => void this.hub.close(peer));
+    peer.attach(ws, socket);
   }
 
   /** The endpoint at `pathname` with its raw parameters; a 400 verdict when they cannot be decoded. */
