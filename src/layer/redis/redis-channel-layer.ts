@@ -68,25 +68,30 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
   constructor(private readonly options: RedisChannelLayerOptions) {
     this.keys = new RedisKeys(options.prefix, this.instanceId);
     const closing = (): boolean => this.closing;
-    const name = (role: string): string => `channel-layer-${role}-${this.instanceId}`;
-    this.pub = createConnection('pub', options.url, this.logger, {
-      name: name('pub'),
-      closing,
-      onLost: () => (this.presenceWritten = false),
-      onReconnected: () => void this.restorePresence(),
-    });
+    this.pub = createConnection(
+      'pub',
+      options.url,
+      this.logger,
+      { closing, onLost: () => (this.presenceWritten = false), onReconnected: () => void this.restorePresence() },
+      this.instanceId,
+    );
     // While `sub` is away, readers see this instance as dead and may prune its presence.
-    this.sub = createConnection('sub', options.url, this.logger, {
-      name: name('sub'),
-      closing,
-      onLost: () => {
-        this.subscriptions.lost();
-        this.presenceWritten = false;
+    this.sub = createConnection(
+      'sub',
+      options.url,
+      this.logger,
+      {
+        closing,
+        onLost: () => {
+          this.subscriptions.lost();
+          this.presenceWritten = false;
+        },
+        onReconnected: () => {
+          if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restorePresence());
+        },
       },
-      onReconnected: () => {
-        if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restorePresence());
-      },
-    });
+      this.instanceId,
+    );
     this.subscriptions = new RedisSubscriptions(this.sub, this.keys, this.groups, this.members, this.logger);
     this.presence = new RedisPresence(this.pub, this.keys, this.groups);
   }

@@ -21,9 +21,7 @@ const FAIL_FAST: RedisOptions = {
   retryStrategy: reconnectDelay,
 };
 
-export interface ConnectionOptions {
-  /** The client name Redis shows in CLIENT LIST. */
-  name: string;
+export interface ConnectionHooks {
   /** Ready after a reconnect (not the first time). */
   onReconnected(): void;
   /** The connection dropped, whether or not ioredis will reconnect. */
@@ -40,9 +38,11 @@ export function createConnection(
   role: 'pub' | 'sub',
   url: string,
   logger: LoggerService,
-  hooks: ConnectionOptions,
+  hooks: ConnectionHooks,
+  instanceId: string,
 ): Redis {
-  const redis = new Redis(url, { ...FAIL_FAST, connectionName: hooks.name });
+  // Named per instance, so CLIENT LIST tells which instance's `sub` is which.
+  const redis = new Redis(url, { ...FAIL_FAST, connectionName: `channel-layer-${role}-${instanceId}` });
   let everReady = false;
   let up = false;
   let errorLogged = false;
