@@ -3,9 +3,12 @@
  * framework. The same JWT check at the handshake (HS256), `/socket/all` with one shared frame
  * written to every socket on `POST /api/notify/:topic`, `/push/<user>` held open, and
  * `/ws/chat/<a>_<b>` (see `floor-chat.ts`). With `REDIS_URL` every notify and chat frame goes
- * through Redis, and each instance delivers what it receives to its own sockets.
+ * through Redis, and each instance delivers what it receives to its own sockets. Every socket gets
+ * the heartbeat of `ws`'s README: a protocol ping every PING_INTERVAL_MS, dropped when the last
+ * one went unanswered.
  *
- * Environment: PORT, JWT_SECRET, REDIS_URL (optional), CHAT_SHAPE (`contract` or `relay`).
+ * Environment: PORT, JWT_SECRET, REDIS_URL (optional), PING_INTERVAL_MS, CHAT_SHAPE (`contract`
+ * or `relay`).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -28,6 +31,21 @@ function broadcast(frame: Buffer): void {
 }
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 65536 });
+const alive = new WeakSet<WebSocket>();
+
+function markAlive(this: WebSocket): void {
+  alive.add(this);
+}
+
+setInterval(
+  () => {
+    for (const ws of wss.clients) {
+      if (!alive.delete(ws)) ws.terminate();
+      else ws.ping();
+    }
+  },
+  Number(process.env.PING_INTERVAL_MS ?? 25000),
+).unref();
 
 function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -40,6 +58,8 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (push && who.user !== push[1]) return refuse(socket, 403);
   if (!chat && !push && path !== '/socket/all') return refuse(socket, 404);
   wss.handleUpgrade(req, socket, head, (ws) => {
+    alive.add(ws);
+    ws.on('pong', markAlive);
     if (chat) {
       chats.join(`${chat[1]}_${chat[2]}`, { ws, raw: socket, user: who.user });
     } else if (!push) {

@@ -24,6 +24,8 @@ export interface Options {
   idleN: number;
   idleSettle: number;
   idleWindow: number;
+  /** The heartbeat of every server in `idle`: what an idle server does is keep its sockets alive. */
+  idlePingMs: number;
   connectM: number;
   connectC: number;
   openC: number;
@@ -38,7 +40,8 @@ const USAGE = `usage: node bench/dist/run.js [options]
   --scenarios fanout,chat,idle,connect   --servers ours,floor,socketio   --modes single,redis
   --repeats 3   --out bench-results/<date>   --quick (small sizes, 1 repeat unless --repeats)
   --fanout-n 10000,5000  --fanout-k 20  --warmup 2  --payload 200
-  --chat-pairs 1000  --chat-k 50  --chat-shape contract   --idle-n 20000  --idle-settle 3  --idle-window 10
+  --chat-pairs 1000  --chat-k 50  --chat-shape contract
+  --idle-n 20000  --idle-settle 3  --idle-ping-ms 25000  --idle-window <2 heartbeats: 50>
   --connect-m 5000  --connect-c 100   --open-c 200   --workers 2
   --max-minutes 45   --ping-ms 600000   --ours-dist dist   --server-node-args "--prof"`;
 
@@ -80,6 +83,7 @@ export function parseOptions(argv: string[]): Options {
   for (const s of servers) if (!['ours', 'floor', 'socketio'].includes(s)) throw new Error(`unknown server ${s}`);
   const modes = list('modes', 'single,redis') as Mode[];
   for (const m of modes) if (!['single', 'redis'].includes(m)) throw new Error(`unknown mode ${m}`);
+  const idlePingMs = num('idle-ping-ms', 25000, 1000);
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   return {
     scenarios,
@@ -97,7 +101,9 @@ export function parseOptions(argv: string[]): Options {
     chatShape: chatShapeOf(args.get('chat-shape') ?? 'contract'),
     idleN: num('idle-n', 20000, 1000),
     idleSettle: num('idle-settle', 3, 1),
-    idleWindow: num('idle-window', 10, 2),
+    // Two whole heartbeat intervals: a window of any length cuts a server's ping rounds unevenly.
+    idleWindow: num('idle-window', (2 * idlePingMs) / 1000, (2 * idlePingMs) / 1000),
+    idlePingMs,
     connectM: num('connect-m', 5000, 500),
     connectC: num('connect-c', 100, 50),
     openC: num('open-c', 200, 100),

@@ -58,7 +58,11 @@ export function plan(options: Options, idleN: number): Planned[] {
           unit: 'sockets',
           metrics: [
             { key: 'kib_per_conn', label: 'server RSS KiB/connection', better: 'lower' },
-            { key: 'idle_cpu_pct', label: 'server CPU while idle, % of a core', better: 'lower' },
+            {
+              key: 'idle_cpu_pct',
+              label: `server CPU while idle (heartbeat every ${options.idlePingMs / 1000} s), % of a core`,
+              better: 'lower',
+            },
           ],
         },
         run: (ctx) => idle(ctx, idleN),

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     workers: options.workers,
     repeats: options.repeats,
     pingMs: options.pingMs,
+    idlePingMs: options.idlePingMs,
   };
   const env = { date: new Date().toISOString(), machine: machine(), command, sizes };
   console.log(`bench: ${env.machine}\nbench: writing to ${options.out}`);
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
               secret,
               oursMain,
               benchDist: __dirname,
-              pingMs: options.pingMs,
+              pingMs: p.def.id === 'idle' ? options.idlePingMs : options.pingMs,
               logDir: join(options.out, 'logs'),
               nodeArgs: options.serverNodeArgs,
               chatShape: options.chatShape,

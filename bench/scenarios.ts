@@ -198,6 +198,11 @@ export async function chat(ctx: Context): Promise<Outcome> {
   };
 }
 
+/**
+ * Idle sockets cost memory and the heartbeat that keeps them: the servers ping at
+ * `--idle-ping-ms` here (the default of this service and of Socket.IO alike), and the window
+ * spans whole intervals. With pings off, the window measured only V8's own timers (bench/README).
+ */
 export async function idle(ctx: Context, n: number): Promise<Outcome> {
   const { options, running } = ctx;
   const notes: string[] = [];
