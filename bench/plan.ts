@@ -9,6 +9,8 @@ import { chat, connect, fanout, idle, type Context, type Outcome } from './scena
 export interface Planned {
   def: ScenarioDef;
   run: (ctx: Context) => Promise<Outcome>;
+  /** The servers' heartbeat for this scenario's runs; `--ping-ms` (pings kept out) when unset. */
+  pingMs?: number;
 }
 
 export function plan(options: Options, idleN: number): Planned[] {
@@ -66,6 +68,7 @@ export function plan(options: Options, idleN: number): Planned[] {
           ],
         },
         run: (ctx) => idle(ctx, idleN),
+        pingMs: options.idlePingMs,
       });
     } else {
       out.push({

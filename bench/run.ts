@@ -127,7 +127,7 @@ async function main(): Promise<void> {
               secret,
               oursMain,
               benchDist: __dirname,
-              pingMs: p.def.id === 'idle' ? options.idlePingMs : options.pingMs,
+              pingMs: p.pingMs ?? options.pingMs,
               logDir: join(options.out, 'logs'),
               nodeArgs: options.serverNodeArgs,
               chatShape: options.chatShape,
