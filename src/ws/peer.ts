@@ -54,7 +54,8 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     this.connection = connection;
     const held = this.held ?? [];
     this.held = undefined;
-    for (const frame of held) this.deliver(frame);
+    // Written as they are: `deliver` and `resume` already dropped what a replay carried.
+    for (const frame of held) this.write(broadcasts.of(frame));
   }
 
   /** Group frames from the layer: the same Buffer for every recipient, framed once for all. */
