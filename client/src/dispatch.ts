@@ -2,7 +2,15 @@
 // for gaps, for state changes and for errors. A handler that throws is reported and skipped: one broken
 // widget on a page must not stop the others from updating, nor the socket from reconnecting.
 
-import type { ClientError, ConnectionState, FrameInfo, GapFrame, InboundFrame, TypedFrame, Unsubscribe } from './types.js';
+import type {
+  ClientError,
+  ConnectionState,
+  FrameInfo,
+  GapFrame,
+  InboundFrame,
+  TypedFrame,
+  Unsubscribe,
+} from './types.js';
 
 export type Handler<T> = (value: T) => void;
 /** A frame handler: the frame, and how it arrived (live, or in the replay after a reconnect). */

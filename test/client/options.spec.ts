@@ -34,7 +34,7 @@ describe('connect() options', () => {
     expect(() => connect(url, { ...base, ...options })).toThrow(error);
   });
 
-  it('since: the option, else the URL\'s, else none (the first connect starts live)', () => {
+  it("since: the option, else the URL's, else none (the first connect starts live)", () => {
     expect(resolveOptions('ws://h/socket/all', base).since).toBeUndefined();
     expect(resolveOptions('ws://h/socket/all', { ...base, since: 0 }).since).toBe(0);
     expect(resolveOptions('ws://h/push/a?since=9007199254740991', base).since).toBe(2 ** 53 - 1);
