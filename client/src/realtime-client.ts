@@ -66,8 +66,9 @@ class Client implements RealtimeClient {
   /** The last numbered frame's id: the next attempt's `since`. */
   private last: number | undefined;
   /**
-   * The socket opened with `since` and the server's replay may still be coming: the answer to
-   * the `ping` sent right after open ends it (the server writes the replay before reading frames).
+   * The socket is open and what the server sends before live frames (the replay after `since`,
+   * or on `/push/:username` the pushes that waited) may still be coming: the answer to the `ping`
+   * sent right after open ends it, since the server writes all of that before it reads a frame.
    */
   private replaying = false;
   /** Topics whose snapshot was asked for and whose state has not been lost since. */
@@ -211,7 +212,7 @@ class Client implements RealtimeClient {
     this.outageReported = false;
     this.current = 'open';
     // Marks the end of the replay: the server answers it after writing the replay.
-    this.replaying = resumed && this.sendRaw('ping');
+    this.replaying = this.sendRaw('ping');
     // Without a replay, every topic's state may be behind: ask for all of them again. With one,
     // only topics that got their first handler while the socket was away (a gap asks for all).
     if (!resumed) this.snapshotted.clear();
@@ -225,7 +226,7 @@ class Client implements RealtimeClient {
 
   private handleMessage(data: unknown): void {
     if (data === 'pong') {
-      // The first pong after a resumed open answers the replay's marker, not the heartbeat.
+      // The first pong after open answers the replay's marker, not the heartbeat.
       if (this.replaying) this.replaying = false;
       else this.heartbeat.pong();
     } else if (typeof data === 'string') {

@@ -96,8 +96,9 @@ export type FrameOf<T extends string> = T extends keyof TopicMap
 /** How a frame reached the application; the second argument of `on()` and `onFrame()` handlers. */
 export interface FrameInfo {
   /**
-   * True for a numbered frame of the replay that follows a reconnect with `since`: something sent
-   * while this socket was away, caught up now. False for everything else.
+   * True for a numbered frame that the server sent as soon as the socket opened, before live
+   * frames: the replay after a reconnect with `since` (sent while the socket was away, caught up
+   * now), or on `/push/:username` the pushes that waited for the user. False for everything else.
    */
   readonly replayed: boolean;
 }
