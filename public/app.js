@@ -608,6 +608,9 @@ function claim(chat, id) {
 }
 
 function ownCopy(chat, frame, caughtUp) {
+  // Caught up, a message of ours that is shown already was sent while the peer was away: it
+  // reached their notifications, not this chat, so it is not marked delivered here.
+  if (caughtUp && chat.byMessageId.has(frame.id)) return;
   // A copy with no pending bubble was sent from another tab of ours (or, caught up, while away).
   const node = claim(chat, frame.id) ?? messageBubble('mine', frame.from, frame.message, frame.ts, caughtUp);
   chat.byMessageId.set(frame.id, node);

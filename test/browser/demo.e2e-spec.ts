@@ -367,6 +367,10 @@ describe('demo page catches up after a restart (two instances, one Redis)', () =
     // The message dave sent before the stop is not shown again.
     await expect(log.locator('.msg.theirs', { hasText: 'Are you on shift?' }).count()).resolves.toBe(1);
     expect(await carol.getByTestId('notices').isHidden()).toBe(true);
+    // For a look at the labels (test-results/ is not committed).
+    const picture = join(__dirname, '..', '..', 'test-results', 'caught-up.png');
+    mkdirSync(join(picture, '..'), { recursive: true });
+    await carol.screenshot({ path: picture, fullPage: true, animations: 'disabled' });
 
     await say(dave, 'Welcome back');
     await log.locator('.msg.theirs:not(.caught-up)', { hasText: 'Welcome back' }).waitFor();
