@@ -204,6 +204,27 @@ describe('RealtimeClient: resume, gaps and acknowledged sends', () => {
     expect(second.received).toEqual(['ping', '{"type":"all_active_visit_data"}']);
   });
 
+  it('a gap on an open socket (its instance could not catch up) is reported and reloads the snapshots too', async () => {
+    const ALL = '/socket/all';
+    const { client } = open(ALL);
+    const patients = new Queue<TopicFrame<'all_patient_page_data'>>();
+    client.on('all_patient_page_data', patients.push);
+    const gaps = new Queue<GapFrame>();
+    client.onGap(gaps.push);
+    const socket = await server.connections.next();
+    await caughtUp(socket);
+    expect(await patients.next()).toEqual({ type: 'all_patient_page_data', data: null });
+    const seen = server.publish(ALL, { type: 'all_patient_page_data', data: 'one' });
+    await patients.next();
+    server.snapshots.set('all_patient_page_data', 'three');
+    socket.socket.send(JSON.stringify({ type: 'gap', since: seen, first: seen + 2 }));
+    expect(await gaps.next()).toEqual({ type: 'gap', since: seen, first: seen + 2 });
+    expect(await patients.next()).toEqual({ type: 'all_patient_page_data', data: 'three' });
+    expect(framesOf(socket)).toEqual(['{"type":"all_patient_page_data"}', '{"type":"all_patient_page_data"}']);
+    expect(client.state).toBe('open');
+    expect(client.lastId).toBe(seen);
+  });
+
   it('a reconnect before any numbered frame cannot resume: no since, and every snapshot again', async () => {
     const { client, watch } = open('/socket/all');
     client.on('all_patient_page_data', () => undefined);

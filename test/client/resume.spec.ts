@@ -104,6 +104,25 @@ describe('RealtimeClient resumes against a real instance', () => {
     expect(got.size).toBe(0);
   });
 
+  it('push inbox: pushes sent while the user had no socket arrive on the first connect, flagged replayed, once', async () => {
+    const token = await instance.login('carol');
+    const waiting = [await push('carol', 'first'), await push('carol', 'second')];
+    const first = open(`${instance.ws}/push/carol`, { token });
+    expect([await first.got.next(), await first.got.next()]).toEqual([
+      { frame: { event: 'first', id: waiting[0] }, replayed: true },
+      { frame: { event: 'second', id: waiting[1] }, replayed: true },
+    ]);
+    await caughtUp();
+    expect(first.client.lastId).toBe(waiting[1]);
+    // Another tab of the same user, opened later, does not get them again: only what comes next.
+    const second = open(`${instance.ws}/push/carol`, { token });
+    await second.watch.state('open');
+    await caughtUp();
+    const next = await push('carol', 'third');
+    expect(await second.got.next()).toEqual({ frame: { event: 'third', id: next }, replayed: false });
+    expect(await first.got.next()).toEqual({ frame: { event: 'third', id: next }, replayed: false });
+  });
+
   it('room: the ack lost with the connection, the message is resent with its cid, acked with the original id, delivered once', async () => {
     const alice = open(`${relay.base}/ws/room/lobby`, { token: await instance.login('alice') });
     const bob = open(`${instance.ws}/ws/room/lobby`, { token: await instance.login('bob') });
