@@ -5,7 +5,8 @@ import {
   type InboundFrame,
   type RealtimeClient,
 } from '../../client/src/realtime-client';
-import type { Instance } from '../support/instance';
+import { Instance } from '../support/instance';
+import { TEST_SECRET } from '../support/tokens';
 import { waitFor } from '../support/wait';
 import { ClientTimers, Queue, SocketLog, startInstance, WAIT_MS, Watch } from './client-support';
 import { Relay } from './relay';
@@ -165,6 +166,34 @@ describe('RealtimeClient resumes against a real instance', () => {
     ]);
     expect(bob.got.size).toBe(0);
     expect(alice.client.unacknowledged).toBe(0);
+  });
+
+  it('a message the server refuses rejects with its code; the acks of the others still match their messages', async () => {
+    const strict = await Instance.start({ PORT: '0', JWT_SECRET: TEST_SECRET, MESSAGE_MAX_CHARS: '5' });
+    try {
+      const { client, watch, got } = open(`${strict.ws}/ws/room/lobby`, { token: await strict.login('alice') });
+      await watch.state('open');
+      const sent = ['ok-1', 'much too long', 'ok-2'].map((message) => client.sendMessage({ message }));
+      const [one, refused, two] = await Promise.allSettled(sent);
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: 400, cid: expect.any(String) } });
+      expect(one.status === 'fulfilled' && two.status === 'fulfilled').toBe(true);
+      const ids = [one, two].map((result) => (result as PromiseFulfilledResult<number>).value);
+      expect(ids[1]).toBe(ids[0] + 1);
+      const copies: Array<[unknown, unknown]> = [];
+      while (copies.length < 2) {
+        const { frame } = await got.next();
+        if (typeof frame.message === 'string') copies.push([frame.message, frame.id]);
+      }
+      expect(copies).toEqual([
+        ['ok-1', ids[0]],
+        ['ok-2', ids[1]],
+      ]);
+      expect(client.unacknowledged).toBe(0);
+      client.close();
+      await log.allClosed();
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('chat: sendMessage to a peer who is away is acknowledged with the id the message got', async () => {
