@@ -28,6 +28,13 @@ const SAMPLES = {
   push: { kind: 'visit-assigned', visit: 'V-1002', note: 'Room 4A is ready' },
 };
 
+/** What a gap means on each socket (the global socket's tables reload their snapshots by themselves). */
+const GAP_NOTICES = {
+  all: 'some updates could not be recovered after the reconnect; the tables were reloaded.',
+  push: 'some notifications could not be recovered after the reconnect; reloaded what is left.',
+  chat: 'some messages could not be recovered after the reconnect; reloaded what is left.',
+};
+
 const REFUSALS = {
   400: 'malformed name',
   401: 'token missing, invalid or expired',
@@ -43,6 +50,8 @@ const seenPushIds = new Set();
 const chatNotices = new Map();
 /** Current error messages by source; a source's message goes away when it is fine again. */
 const errors = new Map();
+/** Current notices (not errors: something the user should know) by source. */
+const notices = new Map();
 
 const byId = (id) => document.getElementById(id);
 
@@ -96,6 +105,37 @@ function setError(source, message, action) {
   box.hidden = errors.size === 0;
 }
 
+/** Shows (or, without `message`, clears) the notice of `source`: dismissed by the user only. */
+function setNotice(source, message) {
+  if (message) notices.set(source, message);
+  else notices.delete(source);
+  const box = byId('notices');
+  box.replaceChildren(
+    ...[...notices].map(([key, text]) =>
+      el(
+        'div',
+        { class: 'notice-item', 'data-source': key, 'data-testid': 'notice' },
+        el('span', { class: 'error-text' }, text),
+        el(
+          'button',
+          { type: 'button', class: 'ghost small', 'aria-label': 'Dismiss', onclick: () => setNotice(key) },
+          '×',
+        ),
+      ),
+    ),
+  );
+  box.hidden = notices.size === 0;
+}
+
+/** A label for what arrived in the catch-up after a (re)connect rather than live. */
+function caughtUpLabel() {
+  return el(
+    'span',
+    { class: 'caught-up-label', title: 'sent while this page was disconnected, delivered when it reconnected' },
+    'caught up',
+  );
+}
+
 function describeError(label, error) {
   switch (error?.kind) {
     case 'refused': {
@@ -146,6 +186,10 @@ function watch(client, name, label, current = () => true) {
       setError(`${name}-frame`, `${label}: the server answered ${frame.code ?? 'error'}: ${frame.msg ?? ''}`);
     }
   });
+  // After a reconnect the server replays what the socket missed; a gap is what it no longer had.
+  client.onGap(() => {
+    if (current()) setNotice(`${name}-gap`, `${label}: ${GAP_NOTICES[name]}`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +227,8 @@ function signOut() {
   chatNotices.clear();
   errors.clear();
   setError('login');
+  notices.clear();
+  setNotice('none');
   byId('notifications').replaceChildren();
   updateNotificationCount();
   setStatus('all', 'closed');
@@ -223,23 +269,23 @@ function start({ user, admin, token }) {
     }
   });
   for (const { topic, key } of TOPICS) {
-    all.on(topic, (frame) => {
-      if (session.all === all) renderTopic(key, frame);
+    all.on(topic, (frame, info) => {
+      if (session.all === all) renderTopic(key, frame, info);
     });
   }
 
   const push = connect(wsUrl(`/push/${encodeURIComponent(user)}`), { ...SOCKET_OPTIONS, token });
   session.push = push;
   watch(push, 'push', 'Push channel', () => session.push === push);
-  push.onFrame((frame) => {
-    if (session.push === push && isRecord(frame) && 'event' in frame) addNotification(frame);
+  push.onFrame((frame, info) => {
+    if (session.push === push && isRecord(frame) && 'event' in frame) addNotification(frame, info.replayed);
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Topic tables: `data` is an array (of objects or values), an object, a string, or null.
 
-function renderTopic(key, frame) {
+function renderTopic(key, frame, info) {
   const box = byId(`${key}-table`);
   const meta = byId(`${key}-meta`);
   if (frame === undefined) {
@@ -253,9 +299,12 @@ function renderTopic(key, frame) {
   box.replaceChildren(renderData(data));
   const noun = TOPICS.find((t) => t.key === key).noun;
   const size = Array.isArray(data) ? `${data.length} ${noun}${data.length === 1 ? '' : 's'} · ` : '';
-  const origin = frame?.id === undefined ? 'snapshot' : 'live update';
+  const origin = frame?.id === undefined ? 'snapshot' : info?.replayed ? 'caught up' : 'live update';
   meta.textContent = `${size}${origin} · ${timeOf()}`;
-  meta.title = frame?.id === undefined ? 'the snapshot this socket asked for' : `broadcast id ${frame.id}`;
+  meta.title =
+    frame?.id === undefined
+      ? 'the snapshot this socket asked for'
+      : `broadcast id ${frame.id}${info?.replayed ? ', sent while this page was disconnected' : ''}`;
   box.classList.remove('flash');
   void box.offsetWidth; // restart the highlight animation
   box.classList.add('flash');
@@ -338,7 +387,7 @@ function isChatNotice(event) {
   return isRecord(event) && typeof event.group === 'string' && typeof event.message === 'string';
 }
 
-function addNotification(frame) {
+function addNotification(frame, caughtUp = false) {
   if (frame.id !== undefined) {
     if (seenPushIds.has(frame.id)) return;
     seenPushIds.add(frame.id);
@@ -352,11 +401,12 @@ function addNotification(frame) {
     const from = String(event.from ?? '');
     item = el(
       'li',
-      { class: 'notification chat-notice', 'data-testid': 'notification' },
+      { class: `notification chat-notice${caughtUp ? ' caught-up' : ''}`, 'data-testid': 'notification' },
       el(
         'div',
         { class: 'notification-head' },
         el('span', { class: 'kind' }, 'chat'),
+        caughtUp && caughtUpLabel(),
         el('time', {}, timeOf(event.ts)),
       ),
       el('p', { class: 'notification-text' }, el('strong', {}, `${from}: `), event.message),
@@ -376,8 +426,14 @@ function addNotification(frame) {
     const text = typeof event === 'string' ? event : JSON.stringify(event, null, 2);
     item = el(
       'li',
-      { class: 'notification', 'data-testid': 'notification' },
-      el('div', { class: 'notification-head' }, el('span', { class: 'kind' }, 'event'), el('time', {}, timeOf())),
+      { class: `notification${caughtUp ? ' caught-up' : ''}`, 'data-testid': 'notification' },
+      el(
+        'div',
+        { class: 'notification-head' },
+        el('span', { class: 'kind' }, 'event'),
+        caughtUp && caughtUpLabel(),
+        el('time', {}, timeOf()),
+      ),
       el('pre', { class: 'notification-json' }, text),
     );
   }
@@ -436,15 +492,17 @@ function openChat(peerInput) {
   watch(client, 'chat', `Chat with ${peer}`, current);
   client.onState((state) => {
     if (!current()) return;
-    enableSend(state === 'open');
-    // A message still waiting for its ack when the socket dropped may or may not have been sent.
-    if (state !== 'open')
-      for (const node of chat.pending.splice(0)) markFailed(node, 'not confirmed: the connection dropped');
+    // While reconnecting, messages wait in the client and go out when the chat is back.
+    enableSend(state !== 'closed');
+    if (state === 'reconnecting') for (const node of chat.pending) markWaiting(node);
   });
-  client.onFrame((frame) => {
-    if (current()) onChatFrame(chat, frame);
+  client.onFrame((frame, info) => {
+    if (current()) onChatFrame(chat, frame, info.replayed);
   });
-  enableSend(client.state === 'open');
+  client.onGap(() => {
+    if (current()) systemLine('Some messages could not be recovered after the reconnect.');
+  });
+  enableSend(client.state !== 'closed');
 
   // What reached us as notifications while we were away opens the conversation.
   const waiting = (chatNotices.get(group) ?? []).slice().sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
@@ -473,26 +531,26 @@ function enableSend(enabled) {
   byId('chat-send').disabled = !enabled;
 }
 
-function onChatFrame(chat, frame) {
-  if (!isRecord(frame)) return;
-  if (frame.type === 'ack') {
-    acknowledge(chat, frame.id);
-  } else if (frame.type === 'error') {
-    // Frames are answered in order: an error answers the oldest message still waiting for its ack.
-    const node = chat.pending.shift();
-    if (node) markFailed(node, `not sent: ${frame.msg ?? 'refused by the server'}`);
-  } else if (typeof frame.message === 'string' && typeof frame.from === 'string') {
-    if (frame.from === session.user) ownCopy(chat, frame);
-    else showIncoming(chat, frame);
-  }
+/** Acks settle the promise of `sendMessage()` (see sendChat); error frames reject it. */
+function onChatFrame(chat, frame, caughtUp) {
+  if (!isRecord(frame) || typeof frame.message !== 'string' || typeof frame.from !== 'string') return;
+  if (frame.from === session.user) ownCopy(chat, frame, caughtUp);
+  else showIncoming(chat, frame, caughtUp);
 }
 
-function messageBubble(kind, from, text, ts) {
+function messageBubble(kind, from, text, ts, caughtUp = false) {
   const state = kind === 'mine' ? el('span', { class: 'tick', title: 'sending' }, '…') : null;
   const node = el(
     'div',
-    { class: `msg ${kind}`, 'data-testid': 'chat-message' },
-    el('div', { class: 'msg-meta' }, el('strong', {}, from), el('time', {}, timeOf(ts)), state),
+    { class: `msg ${kind}${caughtUp ? ' caught-up' : ''}`, 'data-testid': 'chat-message' },
+    el(
+      'div',
+      { class: 'msg-meta' },
+      el('strong', {}, from),
+      el('time', {}, timeOf(ts)),
+      caughtUp && caughtUpLabel(),
+      state,
+    ),
     el('div', { class: 'msg-text' }, text),
   );
   appendToLog(node);
@@ -509,9 +567,9 @@ function appendToLog(node) {
   log.scrollTop = log.scrollHeight;
 }
 
-function showIncoming(chat, message) {
+function showIncoming(chat, message, caughtUp = false) {
   if (message.id !== undefined && chat.byMessageId.has(message.id)) return;
-  const node = messageBubble('theirs', message.from, message.message, message.ts);
+  const node = messageBubble('theirs', message.from, message.message, message.ts, caughtUp);
   if (message.id !== undefined) chat.byMessageId.set(message.id, node);
 }
 
@@ -523,6 +581,13 @@ function markTick(node, delivered) {
     ? 'delivered to the chat'
     : `sent; if ${node.dataset.peer ?? 'they'} are not in the chat, they get a notification`;
   tick.classList.toggle('delivered', delivered);
+}
+
+function markWaiting(node) {
+  const tick = node.querySelector('.tick');
+  if (!tick || tick.classList.contains('failed')) return;
+  tick.textContent = '…';
+  tick.title = 'waiting for the connection: sent (again) when the chat reconnects, delivered once';
 }
 
 function markFailed(node, why) {
@@ -542,29 +607,42 @@ function claim(chat, id) {
   return node;
 }
 
-function acknowledge(chat, id) {
-  const node = claim(chat, id);
-  if (node && !node.querySelector('.tick.delivered')) markTick(node, false);
-}
-
-function ownCopy(chat, frame) {
-  // A copy with no pending bubble was sent from another tab of ours.
-  const node = claim(chat, frame.id) ?? messageBubble('mine', frame.from, frame.message, frame.ts);
+function ownCopy(chat, frame, caughtUp) {
+  // Caught up, a message of ours that is shown already was sent while the peer was away: it
+  // reached their notifications, not this chat, so it is not marked delivered here.
+  if (caughtUp && chat.byMessageId.has(frame.id)) return;
+  // A copy with no pending bubble was sent from another tab of ours (or, caught up, while away).
+  const node = claim(chat, frame.id) ?? messageBubble('mine', frame.from, frame.message, frame.ts, caughtUp);
   chat.byMessageId.set(frame.id, node);
   markTick(node, true);
 }
 
+/**
+ * Sends with `sendMessage()`: the client keeps the message until the server acknowledges it and
+ * resends it after a reconnect (the server delivers it once), so it may be written while the chat
+ * is reconnecting.
+ */
 function sendChat(text) {
   const chat = session.chat;
   if (!chat || !text) return;
-  // send() is false (and sends nothing) unless the socket is open.
-  if (!chat.client.send({ message: text, to_user: chat.peer })) {
-    systemLine(`Not sent: the chat is ${chat.client.state}.`);
-    return;
-  }
   const node = messageBubble('mine', session.user, text);
   node.dataset.peer = chat.peer;
   chat.pending.push(node);
+  if (chat.client.state !== 'open') markWaiting(node);
+  chat.client.sendMessage({ message: text, to_user: chat.peer }).then(
+    (id) => {
+      // Our own copy may have come first and claimed this bubble already.
+      const index = chat.pending.indexOf(node);
+      if (index >= 0) chat.pending.splice(index, 1);
+      chat.byMessageId.set(id, node);
+      if (!node.querySelector('.tick.delivered')) markTick(node, false);
+    },
+    (error) => {
+      const index = chat.pending.indexOf(node);
+      if (index >= 0) chat.pending.splice(index, 1);
+      markFailed(node, `not sent: ${error.message}`);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The host's globals the client needs (timers, fetch, AbortController, WebSocket), typed here
+// The host's globals the client needs (timers, fetch, AbortController, WebSocket, crypto), typed here
 // because the client compiles without the DOM and Node libraries. Browsers and Node 20 have all
 // of them except Node's WebSocket, which callers pass in. Read on every use, never cached, so a
 // polyfill installed after import still counts and the module holds no state.
@@ -28,6 +28,7 @@ interface Host {
   fetch?: (url: string, init: { method: string; signal?: AbortSignalLike }) => Promise<FetchResponseLike>;
   AbortController?: new () => AbortControllerLike;
   WebSocket?: WebSocketConstructor;
+  crypto?: { getRandomValues?(array: Uint8Array): Uint8Array };
 }
 
 function host(): Host {
@@ -59,4 +60,16 @@ export function get(url: string): PendingRequest {
   // `fetch` must be called with the global as `this` (browsers throw "Illegal invocation").
   const response = fetch.call(globalThis, url, { method: 'GET', signal: controller?.signal });
   return { response, cancel: () => controller?.abort() };
+}
+
+/**
+ * `bytes` random bytes as hex, from `crypto.getRandomValues` (browsers, also outside secure
+ * contexts, and Node 20); `Math.random` only where there is no `crypto` at all.
+ */
+export function randomHex(bytes: number): string {
+  const buffer = new Uint8Array(bytes);
+  const crypto = host().crypto;
+  if (crypto?.getRandomValues) crypto.getRandomValues(buffer);
+  else for (let i = 0; i < bytes; i++) buffer[i] = Math.floor(Math.random() * 256);
+  return Array.from(buffer, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -5,7 +5,7 @@
 import { Backoff, resolveBackoff } from './backoff.js';
 import { defaultWebSocket } from './env.js';
 import type { ConnectOptions, WebSocketConstructor } from './types.js';
-import { isSocketUrl, pathOf } from './url.js';
+import { isSocketUrl, pathOf, sinceParamOf } from './url.js';
 
 const DEFAULT_HEARTBEAT_MS = 10000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
@@ -21,6 +21,8 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   probeTimeoutMs: number;
   snapshots: boolean;
+  /** Where the first connect resumes from (the option, else the URL's `since`); undefined: live. */
+  since: number | undefined;
 }
 
 /** Throws a TypeError for a URL that is not ws(s) or a missing WebSocket, a RangeError for a bad duration. */
@@ -41,7 +43,25 @@ export function resolveOptions(url: string, options: ConnectOptions): ResolvedOp
     probeTimeoutMs: duration('probeTimeoutMs', options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS),
     // The global socket is the one whose topics have snapshots; other endpoints have no topics.
     snapshots: options.snapshots ?? /^\/socket\/all\/?$/.test(pathOf(url)),
+    since: initialSince(url, options.since),
   };
+}
+
+/** An id the server accepts as `since`: a whole number from 0 to 2^53 - 1. */
+export function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function initialSince(url: string, option: number | undefined): number | undefined {
+  if (option !== undefined) {
+    if (isId(option)) return option;
+    throw new RangeError(`since must be a whole number from 0 to 2^53 - 1, got ${String(option)}`);
+  }
+  const param = sinceParamOf(url);
+  if (param === undefined) return undefined;
+  const since = /^[0-9]{1,16}$/.test(param) ? Number(param) : Number.NaN;
+  if (isId(since)) return since;
+  throw new RangeError(`the URL's since must be a whole number from 0 to 2^53 - 1, got ${param}`);
 }
 
 function duration(name: string, value: number, zeroAllowed = false): number {

@@ -1,22 +1,30 @@
 // The browser (and Node) client of the service: one socket per endpoint that reconnects by itself.
 // It does what the seeds' frontend did by hand around its one global socket: switch on the frame's
-// `type`, keep a text ping/pong heartbeat, reconnect when the socket drops. On top of that it
-// re-requests every topic's snapshot after each reconnect (so a page never shows data from before
-// a drop), tells a refused handshake from a server that is down (and stops retrying the former),
-// and spreads its retries with jittered exponential backoff.
+// `type`, keep a text ping/pong heartbeat, reconnect when the socket drops. On top of that nothing
+// is lost across a reconnect: it resumes with `since` (the last id it received), so the server
+// replays what the socket missed, drops anything it already delivered, resends the messages the
+// server has not acknowledged (with their `cid`, so the server keeps them once), and reports a
+// gap, re-requesting every topic's snapshot, when the server no longer has what was missed. It
+// tells a refused handshake from a server that is down (and stops retrying the former), and
+// spreads its retries with jittered exponential backoff.
 
-import { describe, Dispatcher, type Handler } from './dispatch.js';
+import { Backoff } from './backoff.js';
+import { describe, Dispatcher, LIVE, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
 import { Heartbeat } from './heartbeat.js';
-import { resolveOptions, type ResolvedOptions } from './options.js';
+import { isId, resolveOptions, type ResolvedOptions } from './options.js';
+import { Outbox } from './outbox.js';
 import { probe, type PendingProbe } from './probe.js';
-import { withToken } from './url.js';
+import { withQuery } from './url.js';
 import type {
   ClientError,
   ConnectionState,
   ConnectOptions,
+  FrameInfo,
   FrameOf,
+  GapFrame,
   InboundFrame,
+  OutgoingMessage,
   RealtimeClient,
   TypedFrame,
   Unsubscribe,
@@ -30,6 +38,8 @@ export { Backoff } from './backoff.js';
 const OPEN = 1;
 /** Close code for a socket the heartbeat gave up on (4000–4999 are the application's). */
 const CLOSE_NO_PONG = 4000;
+/** What replayed frames are delivered with. */
+const REPLAYED: FrameInfo = Object.freeze({ replayed: true });
 
 /**
  * Opens `url` (the full ws(s) URL of one endpoint) and keeps it open until `close()`. Returns at
@@ -53,6 +63,20 @@ class Client implements RealtimeClient {
   private pendingProbe: PendingProbe | undefined;
   /** `unreachable` is reported once per outage; an open ends the outage. */
   private outageReported = false;
+  /** The last numbered frame's id: the next attempt's `since`. */
+  private last: number | undefined;
+  /**
+   * The socket is open and what the server sends before live frames (the replay after `since`,
+   * or on `/push/:username` the pushes that waited) may still be coming: the answer to the `ping`
+   * sent right after open ends it, since the server writes all of that before it reads a frame.
+   */
+  private replaying = false;
+  /** Topics whose snapshot was asked for and whose state has not been lost since. */
+  private readonly snapshotted = new Set<string>();
+  private readonly outbox = new Outbox();
+  /** Resends messages the server answered with a passing error (429, 503) while open. */
+  private resendTimer: TimerHandle | undefined;
+  private readonly resendBackoff: Backoff;
 
   private readonly settings: ResolvedOptions;
   private readonly heartbeat: Heartbeat;
@@ -63,6 +87,8 @@ class Client implements RealtimeClient {
     private readonly options: ConnectOptions,
   ) {
     this.settings = resolveOptions(url, options);
+    this.last = this.settings.since;
+    this.resendBackoff = new Backoff(options.backoff);
     this.heartbeat = new Heartbeat({
       intervalMs: this.settings.heartbeatMs,
       timeoutMs: this.settings.pongTimeoutMs,
@@ -75,24 +101,38 @@ class Client implements RealtimeClient {
     return this.current;
   }
 
+  get lastId(): number | undefined {
+    return this.last;
+  }
+
+  get unacknowledged(): number {
+    return this.outbox.size;
+  }
+
   start(): void {
     void this.attempt();
   }
 
-  on<T extends string>(type: T, handler: (frame: FrameOf<T>) => void): Unsubscribe {
+  on<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): Unsubscribe {
     // FrameOf<T> is what the server sends for `type`; the dispatcher only knows it has a `type`.
-    const first = this.dispatch.addTypeHandler(type, handler as unknown as Handler<TypedFrame>);
+    this.dispatch.addTypeHandler(type, handler as unknown as FrameHandler<TypedFrame>);
     // A topic that gets its first handler while open needs its snapshot now, not after a drop.
-    if (first && this.settings.snapshots && this.current === 'open' && isTopic(type)) this.send({ type });
+    if (this.current === 'open') this.requestSnapshots();
     return () => this.off(type, handler);
   }
 
-  off<T extends string>(type: T, handler: (frame: FrameOf<T>) => void): void {
-    this.dispatch.removeTypeHandler(type, handler as unknown as Handler<TypedFrame>);
+  off<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): void {
+    // A topic nobody listens to any more is not kept up to date: a new handler needs a snapshot.
+    if (this.dispatch.removeTypeHandler(type, handler as unknown as FrameHandler<TypedFrame>))
+      this.snapshotted.delete(type);
   }
 
-  onFrame(handler: Handler<InboundFrame>): Unsubscribe {
+  onFrame(handler: FrameHandler<InboundFrame>): Unsubscribe {
     return this.dispatch.onFrame(handler);
+  }
+
+  onGap(handler: Handler<GapFrame>): Unsubscribe {
+    return this.dispatch.onGap(handler);
   }
 
   onState(handler: Handler<ConnectionState>): Unsubscribe {
@@ -107,6 +147,17 @@ class Client implements RealtimeClient {
     return this.sendRaw(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
+  sendMessage(message: OutgoingMessage): Promise<number> {
+    if (this.current === 'closed') {
+      const closed = Promise.reject(new Error('the client is closed'));
+      closed.catch(() => undefined);
+      return closed;
+    }
+    const acked = this.outbox.add(message);
+    if (this.current === 'open') this.flushOutbox();
+    return acked;
+  }
+
   close(): void {
     if (this.current !== 'closed') this.shutdown();
   }
@@ -117,8 +168,10 @@ class Client implements RealtimeClient {
     let socket: WebSocketLike;
     try {
       const { token } = this.options;
-      url = withToken(this.url, typeof token === 'function' ? await token() : token);
+      const value = typeof token === 'function' ? await token() : token;
       if (generation !== this.generation) return; // closed while the token was on its way
+      // Read after the token: a frame may have arrived meanwhile.
+      url = withQuery(this.url, value, this.last);
       socket = new this.settings.WebSocket(url);
     } catch (cause) {
       if (generation === this.generation)
@@ -126,11 +179,12 @@ class Client implements RealtimeClient {
       return;
     }
     this.socket = socket;
+    const resumed = this.last !== undefined;
     let opened = false;
     socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
       opened = true;
-      this.handleOpen();
+      this.handleOpen(resumed);
     });
     socket.addEventListener('message', (event) => {
       if (this.socket === socket) this.handleMessage(event.data);
@@ -150,22 +204,92 @@ class Client implements RealtimeClient {
     }, this.settings.connectTimeoutMs);
   }
 
-  private handleOpen(): void {
+  /** `resumed`: the socket was opened with `since`, so the server replays what it missed. */
+  private handleOpen(resumed: boolean): void {
     clearTimer(this.connectTimer);
     this.connectTimer = undefined;
     this.openedAt = Date.now();
     this.outageReported = false;
     this.current = 'open';
+    // Marks the end of the replay: the server answers it after writing the replay.
+    this.replaying = this.sendRaw('ping');
+    // Without a replay, every topic's state may be behind: ask for all of them again. With one,
+    // only topics that got their first handler while the socket was away (a gap asks for all).
+    if (!resumed) this.snapshotted.clear();
     // Before the state handlers run, so one that adds a topic handler does not ask twice.
-    if (this.settings.snapshots) for (const type of this.dispatch.types().filter(isTopic)) this.send({ type });
+    this.requestSnapshots();
+    this.outbox.reset();
+    this.flushOutbox();
     this.heartbeat.start();
     this.dispatch.state('open');
   }
 
   private handleMessage(data: unknown): void {
-    if (data === 'pong') this.heartbeat.pong();
-    else if (typeof data === 'string') this.dispatch.text(data);
-    else this.dispatch.error({ kind: 'frame', message: 'a binary frame was dropped' });
+    if (data === 'pong') {
+      // The first pong after open answers the replay's marker, not the heartbeat.
+      if (this.replaying) this.replaying = false;
+      else this.heartbeat.pong();
+    } else if (typeof data === 'string') {
+      const frame = this.dispatch.parse(data);
+      if (frame) this.receive(frame);
+    } else {
+      this.dispatch.error({ kind: 'frame', message: 'a binary frame was dropped' });
+    }
+  }
+
+  private receive(frame: InboundFrame): void {
+    switch (frame.type) {
+      case 'ack':
+        if (this.outbox.ack(frame.id)) this.resendBackoff.reset();
+        this.dispatch.frame(frame);
+        return;
+      case 'error':
+        if (this.outbox.error(frame.code, frame.msg) === 'retry') this.scheduleResend();
+        this.dispatch.frame(frame);
+        return;
+      case 'gap':
+        this.handleGap(frame as unknown as GapFrame);
+        return;
+    }
+    const id = frame.id;
+    if (!isId(id)) {
+      this.dispatch.frame(frame); // a snapshot reply, or a frame the contract does not number
+      return;
+    }
+    if (this.last !== undefined && id <= this.last) return; // delivered already
+    this.last = id;
+    this.dispatch.frame(frame, this.replaying ? REPLAYED : LIVE);
+  }
+
+  /** Messages after `since` are lost to this socket: the state they would have changed is stale. */
+  private handleGap(frame: GapFrame): void {
+    this.snapshotted.clear();
+    this.requestSnapshots();
+    this.dispatch.gap(frame);
+  }
+
+  /** Asks for the snapshot of every topic with a handler that has none yet (on `/socket/all`). */
+  private requestSnapshots(): void {
+    if (!this.settings.snapshots) return;
+    for (const type of this.dispatch.types()) {
+      if (isTopic(type) && !this.snapshotted.has(type) && this.send({ type })) this.snapshotted.add(type);
+    }
+  }
+
+  /** Sends every unacknowledged message not yet sent on this socket, oldest first. */
+  private flushOutbox(): void {
+    for (const entry of this.outbox.unsent()) {
+      if (!this.sendRaw(entry.text)) return; // dropping: the next open resends it
+      this.outbox.sent(entry);
+    }
+  }
+
+  private scheduleResend(): void {
+    if (this.resendTimer !== undefined) return;
+    this.resendTimer = setTimer(() => {
+      this.resendTimer = undefined;
+      this.flushOutbox();
+    }, this.resendBackoff.next());
   }
 
   /** The socket closed (or was given up on), already detached. */
@@ -227,7 +351,11 @@ class Client implements RealtimeClient {
   /** Forgets the socket: its later events are ignored, its timers cleared. */
   private detach(): void {
     this.socket = undefined;
+    this.replaying = false;
     this.heartbeat.stop();
+    // The next open resends everything unacknowledged.
+    clearTimer(this.resendTimer);
+    this.resendTimer = undefined;
     clearTimer(this.connectTimer);
     this.connectTimer = undefined;
   }
@@ -241,6 +369,7 @@ class Client implements RealtimeClient {
     const socket = this.socket;
     this.detach();
     if (socket) closeQuietly(socket, 1000, 'client closed');
+    this.outbox.failAll('the client was closed before the server acknowledged the message');
     this.setState('closed');
   }
 
@@ -262,9 +391,9 @@ class Client implements RealtimeClient {
   }
 }
 
-/** Topics are the `type`s that are not replies of their own (`ack`, `error`). */
+/** Topics are the `type`s that are not frames of their own (`ack`, `error`, `gap`). */
 function isTopic(type: string): boolean {
-  return type !== 'ack' && type !== 'error';
+  return type !== 'ack' && type !== 'error' && type !== 'gap';
 }
 
 function closeQuietly(socket: WebSocketLike, code: number, reason: string): void {

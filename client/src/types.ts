@@ -1,4 +1,4 @@
-// The wire types of the service (CONTRACT.md v1) and the client's public types. Kept free of the
+// The wire types of the service (v1, and v2's resume, gap and idempotent send) and the client's public types. Kept free of the
 // DOM and Node libraries so the same source type-checks in a browser build and in Node tests.
 
 /** What a topic's `data` may be on the wire: the seeds send strings; arrays and objects too. */
@@ -24,7 +24,10 @@ export interface TopicFrame<K extends keyof TopicMap = keyof TopicMap> {
   id?: number;
 }
 
-/** The sender's acknowledgement of a chat message: `id` is the id the message got. */
+/**
+ * The sender's acknowledgement of a chat message (every one) or of a room message that carries a
+ * `cid`: `id` is the id the message got (a resend of a `cid` the server already has: the original id).
+ */
 export interface AckFrame {
   type: 'ack';
   id: number;
@@ -35,6 +38,18 @@ export interface ErrorFrame {
   type: 'error';
   code: number;
   msg: string;
+}
+
+/**
+ * Sent right after open, before the replay, when a message after `since` is no longer in the
+ * server's history: `first` is the id of the first message replayed, or null when none is left.
+ * The messages in between are lost to this socket: reload the state (the client re-requests every
+ * topic's snapshot on `/socket/all` by itself).
+ */
+export interface GapFrame {
+  type: 'gap';
+  since: number;
+  first: number | null;
 }
 
 /** `/ws/chat/:group`: a message to every socket of the chat. */
@@ -67,14 +82,44 @@ export type InboundFrame = { readonly [key: string]: unknown };
 /** An inbound frame with a string `type`, for types the client knows nothing about. */
 export type TypedFrame = InboundFrame & { readonly type: string };
 
-/** The frame a handler of `on(type)` receives: typed for known topics, `ack` and `error`. */
+/** The frame a handler of `on(type)` receives: typed for known topics, `ack`, `error` and `gap`. */
 export type FrameOf<T extends string> = T extends keyof TopicMap
   ? TopicFrame<T>
   : T extends 'ack'
     ? AckFrame
     : T extends 'error'
       ? ErrorFrame
-      : TypedFrame;
+      : T extends 'gap'
+        ? GapFrame
+        : TypedFrame;
+
+/** How a frame reached the application; the second argument of `on()` and `onFrame()` handlers. */
+export interface FrameInfo {
+  /**
+   * True for a numbered frame that the server sent as soon as the socket opened, before live
+   * frames: the replay after a reconnect with `since` (sent while the socket was away, caught up
+   * now), or on `/push/:username` the pushes that waited for the user. False for everything else.
+   */
+  readonly replayed: boolean;
+}
+
+/** A chat or room message for `sendMessage()`: `message` and any other field of the frame. */
+export interface OutgoingMessage {
+  message: string;
+  /** The idempotency key (1–64 characters); the client makes a random one when it is missing. */
+  cid?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Why a `sendMessage()` promise rejected: `code` is the error frame's code when the server
+ * refused the frame for good (400 and the other 4xx but 408 and 429), undefined when the client
+ * was closed before the ack came.
+ */
+export interface SendError extends Error {
+  readonly cid: string;
+  readonly code?: number;
+}
 
 /**
  * `connecting`: the first attempt; `open`: frames flow; `reconnecting`: dropped or never opened,
@@ -149,24 +194,51 @@ export interface ConnectOptions {
   probeTimeoutMs?: number;
   backoff?: BackoffOptions;
   /**
-   * On every open, send `{"type": topic}` for every topic with an `on(topic)` handler (and when a
-   * topic gets its first handler while open). Default: true when the URL path is `/socket/all`.
+   * Send `{"type": topic}` for every topic with an `on(topic)` handler: on the first open, when a
+   * topic gets its first handler, on an open that could not resume (no id to resume from), and
+   * after a gap. A reconnect that resumes with `since` gets what it missed in the replay instead.
+   * Default: true when the URL path is `/socket/all`.
    */
   snapshots?: boolean;
+  /**
+   * The id to resume from on the first connect (a decimal `since` in the URL counts the same):
+   * the server replays every message after it. Default: none, the socket starts live (on
+   * `/push/:username`, with the pushes that waited for the user). Later reconnects always resume
+   * from the last id received.
+   */
+  since?: number;
 }
 
 export interface RealtimeClient {
   readonly state: ConnectionState;
   readonly url: string;
+  /**
+   * The id of the last numbered frame (broadcast, push, chat or room message) delivered on this
+   * client, the next reconnect's `since`; undefined until the first one. Frames at or below it are
+   * dropped: the application never gets one twice.
+   */
+  readonly lastId: number | undefined;
+  /** Messages of `sendMessage()` not acknowledged yet (they are resent after each reconnect). */
+  readonly unacknowledged: number;
   /** Frames whose `type` is `type`; for a topic, both snapshot replies and broadcasts. */
-  on<T extends string>(type: T, handler: (frame: FrameOf<T>) => void): Unsubscribe;
-  off<T extends string>(type: T, handler: (frame: FrameOf<T>) => void): void;
+  on<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): Unsubscribe;
+  off<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): void;
   /** Every parsed inbound frame (chat, push and room frames have no `type`). */
-  onFrame(handler: (frame: InboundFrame) => void): Unsubscribe;
+  onFrame(handler: (frame: InboundFrame, info: FrameInfo) => void): Unsubscribe;
+  /** A gap after a reconnect: messages were missed that the server no longer has. */
+  onGap(handler: (frame: GapFrame) => void): Unsubscribe;
   onState(handler: (state: ConnectionState) => void): Unsubscribe;
   onError(handler: (error: ClientError) => void): Unsubscribe;
   /** Sends an object as JSON, or a string as is; false (and nothing sent) unless open. */
   send(frame: object | string): boolean;
-  /** Closes for good: no reconnect, every timer cleared, state `closed`. */
+  /**
+   * Sends a chat or room message with a `cid` and keeps it until the server acknowledges it,
+   * resending it (same `cid`) after every reconnect; the server delivers it once. Resolves with
+   * the message's id; rejects with a `SendError` if the server refuses it or the client is closed
+   * first. While the socket is not open the message waits and goes out on the next open. On a
+   * socket where you use it, send chat and room messages only with it: acks are matched in order.
+   */
+  sendMessage(message: OutgoingMessage): Promise<number>;
+  /** Closes for good: no reconnect, every timer cleared, state `closed`; pending `sendMessage()`s reject. */
   close(): void;
 }

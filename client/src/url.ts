@@ -8,16 +8,29 @@ export function isSocketUrl(url: string): boolean {
 
 /**
  * The URL with `token` as its only `token` query parameter (browsers cannot send headers on a
- * WebSocket, so the query is the one place). A fragment is dropped: WebSocket URLs have none.
+ * WebSocket, so the query is the one place) and, when given, `since` as its only `since`; other
+ * parameters are kept. A fragment is dropped: WebSocket URLs have none.
  */
-export function withToken(url: string, token: string): string {
+export function withQuery(url: string, token: string, since?: number): string {
+  const { path, params } = split(url);
+  const kept = params.filter((param) => !param.startsWith('token=') && !param.startsWith('since='));
+  kept.push(`token=${encodeURIComponent(token)}`);
+  if (since !== undefined) kept.push(`since=${since}`);
+  return `${path}?${kept.join('&')}`;
+}
+
+/** The value of the URL's `since` query parameter (the last one), if it has one. */
+export function sinceParamOf(url: string): string | undefined {
+  const found = split(url).params.filter((param) => param.startsWith('since='));
+  return found.length === 0 ? undefined : decodeURIComponent(found[found.length - 1].slice('since='.length));
+}
+
+function split(url: string): { path: string; params: string[] } {
   const withoutHash = url.split('#', 1)[0];
   const queryAt = withoutHash.indexOf('?');
   const path = queryAt < 0 ? withoutHash : withoutHash.slice(0, queryAt);
   const query = queryAt < 0 ? '' : withoutHash.slice(queryAt + 1);
-  const params = query.split('&').filter((param) => param !== '' && !param.startsWith('token='));
-  params.push(`token=${encodeURIComponent(token)}`);
-  return `${path}?${params.join('&')}`;
+  return { path, params: query.split('&').filter((param) => param !== '') };
 }
 
 /** The path of a ws(s) URL, without query or fragment. */

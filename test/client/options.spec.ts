@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { connect } from '../../client/src/realtime-client';
 import { resolveOptions } from '../../client/src/options';
-import { httpUrlOf, pathOf, withToken } from '../../client/src/url';
+import { httpUrlOf, pathOf, sinceParamOf, withQuery } from '../../client/src/url';
 
 describe('connect() options', () => {
   const base = { token: 't', WebSocket };
@@ -25,8 +25,20 @@ describe('connect() options', () => {
     ['ws://h/socket/all', { pongTimeoutMs: 0 }, RangeError],
     ['ws://h/socket/all', { connectTimeoutMs: 0 }, RangeError],
     ['ws://h/socket/all', { backoff: { factor: 0 } }, RangeError],
+    ['ws://h/socket/all', { since: -1 }, RangeError],
+    ['ws://h/socket/all', { since: 1.5 }, RangeError],
+    ['ws://h/socket/all', { since: 2 ** 53 }, RangeError],
+    ['ws://h/socket/all?since=abc', {}, RangeError],
+    ['ws://h/socket/all?since=-1', {}, RangeError],
   ])('connect(%s, %j) throws at once', (url, options, error) => {
     expect(() => connect(url, { ...base, ...options })).toThrow(error);
+  });
+
+  it("since: the option, else the URL's, else none (the first connect starts live)", () => {
+    expect(resolveOptions('ws://h/socket/all', base).since).toBeUndefined();
+    expect(resolveOptions('ws://h/socket/all', { ...base, since: 0 }).since).toBe(0);
+    expect(resolveOptions('ws://h/push/a?since=9007199254740991', base).since).toBe(2 ** 53 - 1);
+    expect(resolveOptions('ws://h/push/a?since=7', { ...base, since: 12 }).since).toBe(12);
   });
 
   it('needs a WebSocket class: Node 20 has no global one', () => {
@@ -36,9 +48,19 @@ describe('connect() options', () => {
 
 describe('URL helpers', () => {
   it('puts the token in the query, replacing one that is there, keeping the rest', () => {
-    expect(withToken('ws://h/socket/all', 'a.b.c')).toBe('ws://h/socket/all?token=a.b.c');
-    expect(withToken('ws://h/x?since=5', 'tok')).toBe('ws://h/x?since=5&token=tok');
-    expect(withToken('ws://h/x?token=old&since=5#frag', 't/+=')).toBe('ws://h/x?since=5&token=t%2F%2B%3D');
+    expect(withQuery('ws://h/socket/all', 'a.b.c')).toBe('ws://h/socket/all?token=a.b.c');
+    expect(withQuery('ws://h/x?a=1', 'tok')).toBe('ws://h/x?a=1&token=tok');
+    expect(withQuery('ws://h/x?token=old&a=1#frag', 't/+=')).toBe('ws://h/x?a=1&token=t%2F%2B%3D');
+  });
+
+  it('puts since in the query when given, replacing one that is there; without it, drops the URL one', () => {
+    expect(withQuery('ws://h/x', 't', 0)).toBe('ws://h/x?token=t&since=0');
+    expect(withQuery('ws://h/x?since=5&a=1&token=old', 't', 1795438931376000)).toBe(
+      'ws://h/x?a=1&token=t&since=1795438931376000',
+    );
+    expect(withQuery('ws://h/x?since=5&a=1', 't')).toBe('ws://h/x?a=1&token=t');
+    expect(sinceParamOf('ws://h/x?a=1&since=42#f')).toBe('42');
+    expect(sinceParamOf('ws://h/x?a=1')).toBeUndefined();
   });
 
   it('probes the http(s) twin of the URL, and reads the path', () => {

@@ -1,5 +1,11 @@
 import type WebSocket from 'ws';
-import { connect, type ConnectOptions, type RealtimeClient, type TopicFrame } from '../../client/src/realtime-client';
+import {
+  connect,
+  type ConnectOptions,
+  type GapFrame,
+  type RealtimeClient,
+  type TopicFrame,
+} from '../../client/src/realtime-client';
 import type { Instance } from '../support/instance';
 import { waitFor } from '../support/wait';
 import {
@@ -63,7 +69,7 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     expect(left).toBe(0);
   });
 
-  it('server restarted on the same port: reconnecting, open again, snapshots asked for again', async () => {
+  it('server restarted on the same port: reconnecting, open again with since, a gap (fresh memory layer), snapshots asked for again', async () => {
     const first = await instanceOn();
     const port = portOf(first);
     const token = await first.login('alice', ['admin']);
@@ -77,6 +83,8 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     });
     const patients = new Queue<Patients>();
     client.on('all_patient_page_data', patients.push);
+    const gaps = new Queue<GapFrame>();
+    client.onGap(gaps.push);
     expect(await patients.next()).toEqual({ type: 'all_patient_page_data', data: null });
     await first.request('POST', '/api/notify/all_patient_page_data', { token, body: { data: 'before the restart' } });
     expect(await patients.next()).toMatchObject({ data: 'before the restart', id: expect.any(Number) });
@@ -91,7 +99,11 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
 
     const second = await instanceOn(port);
     await watch.state('open');
-    // The new instance's snapshot (a fresh memory layer: null) replaces what the page showed.
+    // The client resumed from the last id it had; the new instance (a fresh memory layer) has no
+    // history of the group: a gap, so the snapshot (null now) replaces what the page showed.
+    const url = new URL(log.sockets[log.sockets.length - 1].url);
+    expect(url.searchParams.get('since')).toBe(String(client.lastId));
+    expect(await gaps.next()).toEqual({ type: 'gap', since: client.lastId, first: null });
     expect(await patients.next()).toEqual({ type: 'all_patient_page_data', data: null });
     await second.request('POST', '/api/notify/all_patient_page_data', { token, body: { data: 'after' } });
     expect(await patients.next()).toMatchObject({ data: 'after', id: expect.any(Number) });
@@ -210,13 +222,17 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     room.client.on('all_patient_page_data', () => undefined);
     await room.watch.state('open');
     room.client.send('marker');
-    expect(await plain.received.next()).toBe('marker'); // nothing was sent before it
+    // Nothing was sent before it but the ping that marks the end of the catch-up after open.
+    expect(await plain.received.next()).toBe('ping');
+    expect(await plain.received.next()).toBe('marker');
 
     const asking = await recording();
     const asked = open(asking.server.url.replace('/socket/all', '/ws/room/lobby'), { token: 't', snapshots: true });
     asked.client.on('all_patient_page_data', () => undefined);
     asked.client.on('ack', () => undefined); // `ack` and `error` are replies, not topics
     asked.client.on('error', () => undefined);
+    asked.client.on('gap', () => undefined);
+    expect(await asking.received.next()).toBe('ping');
     expect(await asking.received.next()).toBe('{"type":"all_patient_page_data"}');
     asked.client.send('marker');
     expect(await asking.received.next()).toBe('marker');
