@@ -16,6 +16,7 @@ export const chatRoute: WsRoute<ChatGroup> = {
   },
   authorize: (user, chat) => chat.members.includes(user.id),
   groups: (_user, chat) => [chat.layerGroup],
+  resume: 'since',
 };
 
 /** `/ws/chat/:group`: `{"message", "to_user"?}` in, the message to the chat (or a push) out. */
@@ -25,6 +26,6 @@ export class ChatGateway {
 
   @OnFrame(SendChatDto)
   send(peer: Peer<ChatGroup>, frame: SendChatDto): Promise<AckFrame> {
-    return this.chat.send(peer.params, peer.userId, frame.message, frame.to_user);
+    return this.chat.send(peer.params, peer.userId, frame);
   }
 }

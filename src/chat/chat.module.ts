@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { PushModule } from '../push/push.module';
+import { MessageLimit } from '../common/message-limit';
 import { ChatGateway } from './chat.gateway';
 import { ChatService } from './chat.service';
 
-@Module({ imports: [PushModule], providers: [ChatService, ChatGateway] })
+@Module({ providers: [ChatService, ChatGateway, MessageLimit] })
 export class ChatModule {}

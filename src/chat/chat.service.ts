@@ -1,35 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { idempotencyKey } from '../common/client-message-id';
 import { InvalidInputError } from '../common/errors';
-import type { AckFrame, ChatMessage } from '../common/frames';
+import { chatMessageFrame, type AckFrame, type ChatMessage } from '../common/frames';
+import { MessageLimit } from '../common/message-limit';
 import { ChannelLayer } from '../layer/channel-layer';
-import { PushService } from '../push/push.service';
-import { chatMessageFrame } from './chat-frame';
+import { pushGroup } from '../push/push.service';
 import { otherMember, type ChatGroup } from './chat-group';
+
+export interface ChatSend {
+  message: string;
+  to_user?: string;
+  cid?: string;
+}
 
 /** One-to-one chat (the seeds' ChatConsumer), with the push that tells an absent peer. */
 @Injectable()
 export class ChatService {
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
-    private readonly pushes: PushService,
+    private readonly limit: MessageLimit,
   ) {}
 
   /**
    * If the other participant has a socket in the chat anywhere, the chat gets the message;
-   * otherwise their push channel does, carrying the same chat id. The sender gets the ack only
-   * once the layer took the message, so nothing is acknowledged that was not sent.
+   * otherwise their push channel does, carrying the same chat id. Either way the message takes
+   * the chat's next id and stays in its history. The sender gets the ack only once the layer took
+   * the message, so nothing is acknowledged that was not sent; a resent `cid` gets the original's.
    */
-  async send(chat: ChatGroup, from: string, message: string, toUser?: string): Promise<AckFrame> {
+  async send(chat: ChatGroup, from: string, frame: ChatSend): Promise<AckFrame> {
     const to = otherMember(chat, from);
-    if (toUser !== undefined && toUser !== to) {
+    if (frame.to_user !== undefined && frame.to_user !== to) {
       throw new InvalidInputError([`to_user must be ${to}, the other participant of ${chat.name}`]);
     }
-    const group = chat.layerGroup;
-    const body: ChatMessage = { message, from, group: chat.name, ts: Date.now() };
-    const sent = await this.layer.sendIfPresent(group, to, chatMessageFrame(body));
-    if (sent !== null) return { type: 'ack', id: sent };
-    const id = await this.layer.nextId(group);
-    await this.pushes.push(to, { ...body, id });
+    this.limit.check(frame.message);
+    const body: ChatMessage = { message: frame.message, from, group: chat.name, ts: Date.now() };
+    const id = await this.layer.send(chat.layerGroup, chatMessageFrame(body), {
+      idempotencyKey: idempotencyKey(from, frame.cid),
+      unlessAbsent: { userId: to, forwardTo: pushGroup(to) },
+    });
     return { type: 'ack', id };
   }
 }

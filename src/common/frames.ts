@@ -1,8 +1,12 @@
+import type { UnnumberedFrame } from '../layer/frame';
 import type { JsonValue, TopicData } from './json-value';
 
 /**
- * Every frame the server writes, by kind. Group frames (broadcast, chat, push, room) get their
- * `id` from the layer; replies meant for one socket (snapshot, ack, error) are not numbered.
+ * Every frame the server writes, by kind, and the one place their texts are built. Group frames
+ * (broadcast, chat, push, room) get their `id` from the layer (`stampId`, and its Lua twin in
+ * `layer/redis/scripts.ts`); replies meant for one socket (snapshot, ack, error, gap) are not
+ * numbered. Frames on the hot paths are written out by template rather than `JSON.stringify`
+ * of an object, which costs about twice as much for the same text (`hand-written-frames.spec.ts`).
  */
 export interface TopicFrame {
   type: string;
@@ -33,6 +37,52 @@ export interface RoomMessage {
 export interface AckFrame {
   type: 'ack';
   id: number;
+}
+
+export interface GapFrame {
+  type: 'gap';
+  since: number;
+  first: number | null;
+}
+
+/** `{"type":<topic>,"data":<data>}`; `dataJson` is the data's JSON text, shared with the snapshot. */
+export function topicFrame(topic: string, dataJson: string): UnnumberedFrame {
+  return `{"type":${JSON.stringify(topic)},"data":${dataJson}}` as UnnumberedFrame;
+}
+
+/**
+ * Only the message needs escaping: `from` and `group` are chat ids (`[A-Za-z0-9_-]`, see
+ * `parseChatGroup`), and `ts` is an integer (from `Date.now()`), which a template prints as JSON does.
+ */
+export function chatMessageFrame(body: ChatMessage): UnnumberedFrame {
+  const { message, from, group, ts } = body;
+  return `{"message":${JSON.stringify(message)},"from":"${from}","group":"${group}","ts":${ts}}` as UnnumberedFrame;
+}
+
+/** `from` is a user id and `room` a room name, both `[A-Za-z0-9_-]`: no escaping needed. */
+export function roomMessageFrame(body: RoomMessage): UnnumberedFrame {
+  const { message, from, room, ts } = body;
+  return `{"message":${JSON.stringify(message)},"from":"${from}","room":"${room}","ts":${ts}}` as UnnumberedFrame;
+}
+
+export function pushFrame(event: JsonValue): UnnumberedFrame {
+  return `{"event":${JSON.stringify(event)}}` as UnnumberedFrame;
+}
+
+/**
+ * `{"event": <a numbered frame>}`: how a chat message for an absent peer travels to the peer's
+ * push group, where it gets the push group's own id. Mirrored in Lua (`sendUnlessAbsentScript`).
+ */
+export function eventFrame(numbered: string): UnnumberedFrame {
+  return `{"event":${numbered}}` as UnnumberedFrame;
+}
+
+/**
+ * A reader (a resuming socket, or every socket of a group that caught up) missed messages after
+ * `since` that history no longer holds; `first` is the first message that follows, or null.
+ */
+export function gapFrame(gap: Omit<GapFrame, 'type'>): string {
+  return `{"type":"gap","since":${gap.since},"first":${gap.first}}`;
 }
 
 /** 400 malformed, 403 refused, 404 unknown, 500 server fault, 503 layer unavailable. */

@@ -16,6 +16,10 @@ const KNOWN: Readonly<Record<string, (constraints: unknown[] | undefined) => Val
     const max = constraints?.[0];
     return typeof max === 'number' ? (value) => typeof value === 'string' && value.length <= max : undefined;
   },
+  // Only a minimum of one: `length` may exceed class-validator's count, so a higher minimum could
+  // pass here and fail there; any non-empty string has at least one character for both.
+  minLength: (constraints) =>
+    constraints?.[0] === 1 ? (value) => typeof value === 'string' && value.length >= 1 : undefined,
 };
 
 /** A quick yes for a DTO instance; false means "ask class-validator", which also names the fields. */

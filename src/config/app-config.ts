@@ -87,6 +87,34 @@ export class AppConfig {
   @Min(10)
   WS_PING_INTERVAL_MS = 25000;
 
+  /** Chat and room `message` length cap. Unset: no cap below the frame limit (`WS_MAX_PAYLOAD`). */
+  @Type(() => Number)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  MESSAGE_MAX_CHARS?: number;
+
+  /** Messages kept per group for resume (`?since=`), the push inbox and idempotent sends. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HISTORY_SIZE = 100;
+
+  /** A group's history (and its id counter) expires this long after its last message. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  HISTORY_TTL_S = 86400;
+
+  /**
+   * The longest chat or room message accepted. A message can never be longer than its frame, so
+   * the default is the frame limit itself: the cap never binds before `WS_MAX_PAYLOAD` does.
+   */
+  get messageMaxChars(): number {
+    return this.MESSAGE_MAX_CHARS ?? this.WS_MAX_PAYLOAD;
+  }
+
   get devLoginEnabled(): boolean {
     return this.AUTH_DEV_LOGIN ?? this.NODE_ENV !== 'production';
   }

@@ -27,20 +27,31 @@ export class LayerUnavailableError extends Error {
 
 /**
  * The channel layer: groups of connections spread over every instance, as in Django Channels'
- * channel layer spec, with the ids and presence the wire contract needs.
+ * channel layer spec, with the ids and history the wire contract needs. Who is in a group is a
+ * separate interface, `Presence`.
+ *
+ * Ids and history: a send takes the group's next id (the previous one plus one), appends the
+ * numbered frame to the group's history and delivers it, as one step: no reader sees a frame in
+ * history that members will not also get live, or the reverse. History keeps the last
+ * `historySize` frames of a group; the group's whole state (its counter, history and idempotency
+ * keys) expires `historyTtlMs` after its last send. A group without state starts again at the
+ * time in microseconds (`firstId`), so ids never repeat or go down, even after the state is lost.
  *
  * Delivery: at most once per member per send, in send order within a group (ids increase in that
  * order on every instance). A send to a group with no member anywhere succeeds and reaches nobody.
  * Delivery is always asynchronous: `send` resolves before, or while, members receive the frame.
+ * An instance whose transport dropped delivers, once it is back and before anything newer, every
+ * frame its members missed meanwhile, from history; what history no longer holds reaches them as
+ * a gap frame (`gapFrame`).
  *
- * Names: a group is 1–100 characters of `[A-Za-z0-9_.-]` (see `group-name.ts`); user-facing names
+ * Names: a group is 1–160 characters of `[A-Za-z0-9_.-]` (see `group-name.ts`); user-facing names
  * (rooms, user ids) never contain `.`, which the services use to keep kinds of group apart.
  *
  * Failure: only transport failure rejects, with `LayerUnavailableError`; `leave` and `disconnect`
  * never reject (the local removal is what matters; presence is repaired on reconnect). A `send`
  * refused because the layer was already unavailable reached nobody. A `send` whose connection
- * dropped mid-flight may have been delivered: callers must not retry it blindly. A rejected `join`
- * left the member out.
+ * dropped mid-flight may have been delivered: callers retry it only with an idempotency key. A
+ * rejected `join` left the member out.
  */
 export interface ChannelLayer {
   readonly kind: 'memory' | 'redis';
@@ -62,20 +73,11 @@ export interface ChannelLayer {
   leave(group: GroupName, member: GroupMember): Promise<void>;
 
   /**
-   * Takes the group's next id, writes it into `frame` as its `id` field, and delivers the result
-   * to every member of `group` on every instance. With `snapshot`, stores `snapshot.value` under
-   * `snapshot.key` in the same step, so a reader of the snapshot never sees a value older than
-   * the last frame it was sent. Resolves to the id.
+   * Takes the group's next id, writes it into `frame` as its `id` field, keeps the result in the
+   * group's history and delivers it to every member of `group` on every instance, as one step.
+   * Resolves to the id; a duplicate (see `SendOptions.idempotencyKey`) resolves to the original's.
    */
-  send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number>;
-
-  /**
-   * `send`, but only when `userId` has a member in `group` on a live instance (as `hasUser`
-   * answers); otherwise nothing is sent, no id is taken, and it resolves to null. The check and
-   * the send are one step (one script on Redis): the answer cannot go stale in between, and a chat
-   * message costs one round trip.
-   */
-  sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null>;
+  send(group: GroupName, frame: UnnumberedFrame, options?: SendOptions): Promise<number>;
 
   /**
    * Delivers `frame` as it is to one member, wherever it is connected. False when no live
@@ -83,16 +85,59 @@ export interface ChannelLayer {
    */
   sendTo(memberId: string, frame: NumberedFrame): Promise<boolean>;
 
-  /** Takes the group's next id without sending anything (for frames numbered in two groups). */
-  nextId(group: GroupName): Promise<number>;
-
-  /** Members of `group` across every live instance. */
-  countMembers(group: GroupName): Promise<number>;
-  /** Whether `userId` has at least one member in `group` on any live instance. */
-  hasUser(group: GroupName, userId: string): Promise<boolean>;
+  /**
+   * The frames of `group` after `from` that history still holds, in id order, as first delivered,
+   * and whether any after it is gone. Call it after joining: together with the live frames, which
+   * may overlap it, nothing is missed (merge by id, see `HistoryRead.through`).
+   */
+  history(group: GroupName, from: HistoryFrom): Promise<HistoryRead>;
 
   /** The JSON text last stored under `key`, or null. */
   readSnapshot(key: SnapshotKey): Promise<string | null>;
+}
+
+export interface SendOptions {
+  /** Stores `snapshot.value` under `snapshot.key` in the same step: no reader sees an older one. */
+  snapshot?: SnapshotWrite;
+  /**
+   * A sender's own key for this message (e.g. `<user>:<cid>`). A send whose key the group already
+   * holds for a message still in history delivers nothing and resolves to that message's id.
+   */
+  idempotencyKey?: string;
+  /**
+   * The group is an inbox (a user's push group): when it has a member on a live instance, the
+   * frame counts as received, and a read `after: 'received'` will not return it again.
+   */
+  inbox?: boolean;
+  /**
+   * Delivered live only when `userId` has a member in `group` on a live instance (checked in the
+   * same step). Otherwise the frame still takes its id and goes into history, but instead of the
+   * group, the inbox group `forwardTo` gets `{"event": <the numbered frame>}` (`eventFrame`),
+   * numbered there, as an inbox send.
+   */
+  unlessAbsent?: { userId: string; forwardTo: GroupName };
+}
+
+/**
+ * Where a history read starts: after an id (a client's `since`), or, for an inbox, after the last
+ * frame a member of the group received. With `markReceived` (an inbox's member reading) the read
+ * also marks everything up to now as received, in the same step.
+ */
+export interface HistoryFrom {
+  after: number | 'received';
+  markReceived?: boolean;
+}
+
+export interface HistoryRead {
+  /** The gap frame's content when a frame after the start is no longer in history, else null. */
+  gap: { since: number; first: number | null } | null;
+  /** The frames after the start, oldest first, each exactly as delivered live. */
+  frames: NumberedFrame[];
+  /**
+   * Live frames with an id up to this one are covered by the read (or were before the start):
+   * a reader merging drops them. Null when the group has no state.
+   */
+  through: number | null;
 }
 
 /** Snapshot keys share the group-name alphabet, so they cannot reach another key. */

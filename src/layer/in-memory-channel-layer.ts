@@ -1,9 +1,12 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { ChannelLayer, GroupMember, SnapshotKey, SnapshotWrite } from './channel-layer';
-import { firstId, stampId, type UnnumberedFrame } from './frame';
+import type { ChannelLayer, GroupMember, HistoryFrom, HistoryRead, SendOptions, SnapshotKey } from './channel-layer';
+import { eventFrame } from '../common/frames';
+import { stampId, type UnnumberedFrame } from './frame';
 import { groupName, type GroupName } from './group-name';
 import { LocalGroups } from './local-groups';
+import { MemoryHistory, type HistoryLimits } from './memory-history';
+import type { Presence } from './presence';
 
 /** Delivery waits on this: a microtask, without the async resource `queueMicrotask` makes per call. */
 const settled = Promise.resolve();
@@ -12,18 +15,26 @@ const settled = Promise.resolve();
  * The default layer: one process, no dependencies. It behaves like the wire: names are checked
  * by the same rules, frames travel as bytes, and delivery happens after `send` returns (in a
  * microtask, not a later turn: a chat message's copy to its sender is then written before its ack,
- * and both leave in one write, see `Peer.holdWrites`).
+ * and both leave in one write, see `Peer.holdWrites`). It is its own `Presence`: one process
+ * knows every member.
  */
-export class InMemoryChannelLayer implements ChannelLayer {
+export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicationShutdown {
   readonly kind = 'memory';
   private readonly logger = new Logger(InMemoryChannelLayer.name);
   private readonly groups = new LocalGroups(this.logger);
   private readonly members = new Map<string, GroupMember>();
-  /** Each group's last id, in a record changed in place: one map lookup per send. */
-  private readonly lastIds = new Map<GroupName, { id: number }>();
+  private readonly log: MemoryHistory;
   private readonly snapshots = new Map<SnapshotKey, string>();
   private readonly prefix = randomUUID().slice(0, 8);
   private sequence = 0;
+
+  constructor(limits: HistoryLimits) {
+    this.log = new MemoryHistory(limits);
+  }
+
+  onApplicationShutdown(): void {
+    this.log.stop();
+  }
 
   isAvailable(): boolean {
     return true;
@@ -50,15 +61,21 @@ export class InMemoryChannelLayer implements ChannelLayer {
     this.groups.remove(groupName(group), member);
   }
 
-  async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
+  async send(group: GroupName, frame: UnnumberedFrame, options: SendOptions = {}): Promise<number> {
     const name = groupName(group);
-    if (snapshot) this.snapshots.set(groupName(snapshot.key), snapshot.value);
-    return this.publish(name, frame);
-  }
-
-  async sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null> {
-    const name = groupName(group);
-    return this.groups.userCount(name, userId) === 0 ? null : this.publish(name, frame);
+    const { snapshot, idempotencyKey, unlessAbsent } = options;
+    const forwardTo = unlessAbsent && groupName(unlessAbsent.forwardTo);
+    if (snapshot) groupName(snapshot.key);
+    const original = idempotencyKey === undefined ? undefined : this.log.idOfKey(name, idempotencyKey);
+    if (original !== undefined) return original;
+    if (snapshot) this.snapshots.set(snapshot.key, snapshot.value);
+    if (!forwardTo || this.groups.userCount(name, unlessAbsent.userId) > 0) {
+      return this.publish(name, frame, options.inbox === true, idempotencyKey);
+    }
+    let numbered = '';
+    const id = this.log.append(name, (n) => Buffer.from((numbered = stampId(frame, n))), idempotencyKey);
+    this.publish(forwardTo, eventFrame(numbered), true);
+    return id;
   }
 
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
@@ -68,8 +85,8 @@ export class InMemoryChannelLayer implements ChannelLayer {
     return true;
   }
 
-  async nextId(group: GroupName): Promise<number> {
-    return this.takeId(groupName(group));
+  async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
+    return this.log.read(groupName(group), from);
   }
 
   async countMembers(group: GroupName): Promise<number> {
@@ -84,19 +101,12 @@ export class InMemoryChannelLayer implements ChannelLayer {
     return this.snapshots.get(groupName(key)) ?? null;
   }
 
-  /** Numbers the frame and delivers it after the caller's turn of the microtask queue. */
-  private publish(group: GroupName, frame: UnnumberedFrame): number {
-    const id = this.takeId(group);
-    const bytes = Buffer.from(stampId(frame, id));
+  /** Numbers and keeps the frame, and delivers it after the caller's turn of the microtask queue. */
+  private publish(group: GroupName, frame: UnnumberedFrame, inbox: boolean, key?: string): number {
+    let bytes = Buffer.alloc(0);
+    const id = this.log.append(group, (n) => (bytes = Buffer.from(stampId(frame, n))), key);
+    if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, id);
     void settled.then(() => this.groups.deliver(group, bytes));
-    return id;
-  }
-
-  private takeId(group: GroupName): number {
-    const last = this.lastIds.get(group);
-    if (last) return ++last.id;
-    const id = firstId();
-    this.lastIds.set(group, { id });
     return id;
   }
 }

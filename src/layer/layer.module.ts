@@ -1,10 +1,19 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from './channel-layer';
+import type { HistoryLimits } from './memory-history';
+import { Presence } from './presence';
 import { InMemoryChannelLayer } from './in-memory-channel-layer';
 import { RedisChannelLayer } from './redis/redis-channel-layer';
 
-/** The one place that picks a layer: Redis when `REDIS_URL` is set, memory otherwise. */
+function historyLimits(config: AppConfig): HistoryLimits {
+  return { size: config.HISTORY_SIZE, ttlMs: config.HISTORY_TTL_S * 1000 };
+}
+
+/**
+ * The one place that picks a layer: Redis when `REDIS_URL` is set, memory otherwise. Each layer
+ * class also keeps the presence of its members, provided under its own token.
+ */
 @Global()
 @Module({
   providers: [
@@ -16,10 +25,12 @@ import { RedisChannelLayer } from './redis/redis-channel-layer';
           ? new RedisChannelLayer({
               url: config.REDIS_URL,
               prefix: config.REDIS_PREFIX,
+              history: historyLimits(config),
             })
-          : new InMemoryChannelLayer(),
+          : new InMemoryChannelLayer(historyLimits(config)),
     },
+    { provide: Presence, useExisting: ChannelLayer },
   ],
-  exports: [ChannelLayer],
+  exports: [ChannelLayer, Presence],
 })
 export class LayerModule {}

@@ -1,11 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
 import type { GroupMember } from './channel-layer';
+import { idOf } from './frame';
 import type { GroupName } from './group-name';
 
 interface LocalGroup {
   readonly members: Set<GroupMember>;
   /** Connections per user in this group on this instance: presence without a scan. */
   readonly users: Map<string, number>;
+  /** The last id delivered here, or known at the first join (Redis: where a catch-up starts). */
+  lastId: number;
+  /** While the group catches up after its subscription was lost: frames received meanwhile. */
+  held?: Buffer[];
 }
 
 /**
@@ -23,7 +28,7 @@ export class LocalGroups {
     let entry = this.groups.get(group);
     const created = entry === undefined;
     if (!entry) {
-      entry = { members: new Set(), users: new Map() };
+      entry = { members: new Set(), users: new Map(), lastId: 0 };
       this.groups.set(group, entry);
     }
     if (entry.members.has(member)) return false;
@@ -97,5 +102,55 @@ export class LocalGroups {
     } catch (error) {
       this.logger.error(`delivery to ${member.id} failed: ${String(error)}`);
     }
+  }
+
+  /**
+   * `deliver` for a frame received from another process (Redis): remembers its id, and while the
+   * group catches up holds it back, so that what it missed goes first (`release`).
+   */
+  deliverReceived(group: GroupName, frame: Buffer): void {
+    const entry = this.groups.get(group);
+    if (!entry) return;
+    if (entry.held) {
+      entry.held.push(frame);
+      return;
+    }
+    const id = idOf(frame);
+    if (id > entry.lastId) entry.lastId = id;
+    for (const member of entry.members) this.deliverTo(member, frame);
+  }
+
+  /** Everything up to `id` was sent before this instance's members could miss it. */
+  noteLastId(group: GroupName, id: number): void {
+    const entry = this.groups.get(group);
+    if (entry && id > entry.lastId) entry.lastId = id;
+  }
+
+  lastId(group: GroupName): number {
+    return this.groups.get(group)?.lastId ?? 0;
+  }
+
+  /** From now on every group holds what it receives until `release`d: its subscription is gone. */
+  holdAll(): void {
+    for (const entry of this.groups.values()) entry.held ??= [];
+  }
+
+  /** The groups holding frames back, still to catch up. */
+  holding(): GroupName[] {
+    return [...this.groups].filter(([, entry]) => entry.held).map(([group]) => group);
+  }
+
+  /**
+   * Ends a group's catch-up: delivers `missed` (the gap frame and the frames from history, in
+   * order), then the held frames newer than the last of them, and goes live again.
+   */
+  release(group: GroupName, missed: Buffer[]): void {
+    const entry = this.groups.get(group);
+    const held = entry?.held;
+    if (!entry || !held) return;
+    entry.held = undefined;
+    for (const frame of missed) this.deliverReceived(group, frame);
+    const through = entry.lastId;
+    for (const frame of held) if (!(idOf(frame) <= through)) this.deliverReceived(group, frame);
   }
 }

@@ -11,6 +11,7 @@ export const allDataRoute: WsRoute<Record<string, never>> = {
   parse: noParams,
   authorize: anyUser,
   groups: () => [ALL_DATA_GROUP],
+  resume: 'since',
 };
 
 /** `/socket/all`: broadcasts of every topic; `{"type": topic}` asks for that topic's snapshot. */

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { TopicFrame } from '../common/frames';
+import { topicFrame, type TopicFrame } from '../common/frames';
 import type { TopicData } from '../common/json-value';
 import { ChannelLayer } from '../layer/channel-layer';
-import type { UnnumberedFrame } from '../layer/frame';
 import { groupName } from '../layer/group-name';
 import { TopicRegistry, type TopicName } from './topic-registry';
 
@@ -30,9 +29,9 @@ export class NotifyService {
   async notify(topic: string, body: unknown): Promise<NotifyResult> {
     const { topic: name, payload } = await this.topics.validate(topic, body);
     const data = JSON.stringify(payload.data);
-    // Built by hand so `data` is serialised once for both the snapshot and the frame.
-    const frame = `{"type":${JSON.stringify(name)},"data":${data}}` as UnnumberedFrame;
-    const id = await this.layer.send(ALL_DATA_GROUP, frame, { key: groupName(name), value: data });
+    // `data` is serialised once, for both the snapshot and the frame.
+    const snapshot = { key: groupName(name), value: data };
+    const id = await this.layer.send(ALL_DATA_GROUP, topicFrame(name, data), { snapshot });
     return { topic: name, id };
   }
 

@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '../auth/auth.guard';
-import { ChannelLayer } from '../layer/channel-layer';
 import { isGroupName } from '../layer/group-name';
+import { Presence } from '../layer/presence';
 
 export interface GroupPresence {
   group: string;
@@ -15,11 +15,11 @@ export interface GroupPresence {
 @Controller('api/groups')
 @UseGuards(AuthGuard)
 export class GroupsController {
-  constructor(@Inject(ChannelLayer) private readonly layer: ChannelLayer) {}
+  constructor(@Inject(Presence) private readonly members: Presence) {}
 
   @Get(':group')
   async presence(@Param('group') group: string): Promise<GroupPresence> {
-    if (!isGroupName(group)) throw new BadRequestException('group must be 1-100 characters of [A-Za-z0-9_.-]');
-    return { group, connections: await this.layer.countMembers(group) };
+    if (!isGroupName(group)) throw new BadRequestException('group must be 1-160 characters of [A-Za-z0-9_.-]');
+    return { group, connections: await this.members.countMembers(group) };
   }
 }

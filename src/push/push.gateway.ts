@@ -15,6 +15,7 @@ export const pushRoute: WsRoute<PushParams> = {
   },
   authorize: (user, { username }) => user.id === username,
   groups: (_user, { username }) => [pushGroup(username)],
+  resume: 'inbox',
 };
 
 /** `/push/:username`: every push to the user, on every tab. It takes no frames but `ping`. */

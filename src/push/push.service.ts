@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUserId, USER_ID_RULE } from '../auth/user';
 import { InvalidInputError } from '../common/errors';
+import { pushFrame } from '../common/frames';
 import type { JsonValue } from '../common/json-value';
 import { ChannelLayer } from '../layer/channel-layer';
-import { unnumbered } from '../layer/frame';
 import { groupName, type GroupName } from '../layer/group-name';
 
 /** Each user's push group. `.` cannot appear in a user id, so no room or chat can take its name. */
@@ -21,10 +21,13 @@ export interface PushResult {
 export class PushService {
   constructor(@Inject(ChannelLayer) private readonly layer: ChannelLayer) {}
 
-  /** Sends `{"event": event, "id": <push id>}` to every `/push/<username>` socket, everywhere. */
+  /**
+   * Sends `{"event": event, "id": <push id>}` to every `/push/<username>` socket, everywhere; with
+   * none open, it waits in the user's inbox (push history) for the next connect.
+   */
   async push(username: string, event: JsonValue): Promise<PushResult> {
     if (!isUserId(username)) throw new InvalidInputError([USER_ID_RULE]);
-    const id = await this.layer.send(pushGroup(username), unnumbered({ event }));
+    const id = await this.layer.send(pushGroup(username), pushFrame(event), { inbox: true });
     return { username, id };
   }
 }

@@ -1,3 +1,4 @@
+import type { AckFrame } from '../common/frames';
 import { OnFrame } from '../ws/on-frame.decorator';
 import type { Peer } from '../ws/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
@@ -18,6 +19,7 @@ export const roomRoute: WsRoute<RoomParams> = {
   },
   authorize: anyUser,
   groups: (_user, { room }) => [roomGroup(room)],
+  resume: 'since',
 };
 
 /** `/ws/room/:room`: `{"message"}` in, the message to everyone in the room out. */
@@ -25,8 +27,10 @@ export const roomRoute: WsRoute<RoomParams> = {
 export class RoomGateway {
   constructor(private readonly rooms: RoomService) {}
 
+  /** Acked only when the frame carries a `cid` (v1 clients, which send none, get no ack). */
   @OnFrame(SendRoomDto)
-  async send(peer: Peer<RoomParams>, frame: SendRoomDto): Promise<void> {
-    await this.rooms.send(peer.params.room, peer.userId, frame.message);
+  async send(peer: Peer<RoomParams>, frame: SendRoomDto): Promise<AckFrame | undefined> {
+    const id = await this.rooms.send(peer.params.room, peer.userId, frame.message, frame.cid);
+    return frame.cid === undefined ? undefined : { type: 'ack', id };
   }
 }

@@ -4,6 +4,7 @@ import { findToken } from '../auth/token-source';
 import { InvalidTokenError, TokenService } from '../auth/token.service';
 import type { AuthUser } from '../auth/user';
 import { AppConfig } from '../config/app-config';
+import type { HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { isAllowedOrigin } from './origin-policy';
 import { HandshakeRefusal, type WsRoute } from './ws-route';
@@ -12,7 +13,13 @@ export interface AcceptedHandshake<P> {
   user: AuthUser;
   params: P;
   groups: GroupName[];
+  /** Where its group's history is replayed from, for a resuming socket. */
+  resume?: HistoryFrom;
 }
+
+/** `since`: a decimal integer from 0 to 2^53 - 1 (CONTRACT.md, Resume). */
+const SINCE = /^[0-9]{1,16}$/;
+const SINCE_RULE = 'since must be a decimal integer from 0 to 9007199254740991, given once';
 
 /**
  * The checks a handshake passes before any socket exists, in the order the contract's statuses
@@ -30,7 +37,7 @@ export class HandshakeService {
     const user = this.authenticate(request, url);
     const params = route.parse(raw);
     if (!route.authorize(user, params)) throw new HandshakeRefusal(403, 'not allowed to open this socket');
-    return { user, params, groups: route.groups(user, params) };
+    return { user, params, groups: route.groups(user, params), resume: resumeFrom(route, url.searchParams) };
   }
 
   allowsOrigin(request: IncomingMessage): boolean {
@@ -47,4 +54,14 @@ export class HandshakeService {
       throw error;
     }
   }
+}
+
+/** Where a socket of `route` resumes from, by its `since` query parameter; 400 for a bad one. */
+function resumeFrom(route: WsRoute<unknown>, query: URLSearchParams): HistoryFrom | undefined {
+  if (!route.resume) return undefined;
+  const given = query.getAll('since');
+  if (given.length === 0) return route.resume === 'inbox' ? { after: 'received', markReceived: true } : undefined;
+  const since = given.length === 1 && SINCE.test(given[0]) ? Number(given[0]) : NaN;
+  if (!Number.isSafeInteger(since)) throw new HandshakeRefusal(400, SINCE_RULE);
+  return { after: since, markReceived: route.resume === 'inbox' };
 }

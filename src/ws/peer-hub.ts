@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { AuthUser } from '../auth/user';
 import { AppConfig } from '../config/app-config';
-import { ChannelLayer } from '../layer/channel-layer';
+import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { Peer } from './peer';
 import { WriteHolds } from './write-holds';
@@ -36,12 +36,17 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     return this.peers.size;
   }
 
-  /** Creates a peer and joins its groups; rejects (leaving nothing behind) when the layer can't. */
-  async open<P>(user: AuthUser, params: P, groups: GroupName[]): Promise<Peer<P>> {
+  /**
+   * Creates a peer, joins its groups and, for a resuming peer, reads what it missed from its one
+   * group's history (after the join: nothing falls between the two). Rejects, leaving nothing
+   * behind, when the layer can't.
+   */
+  async open<P>(user: AuthUser, params: P, groups: GroupName[], resume?: HistoryFrom): Promise<Peer<P>> {
     const peer = new Peer(this.layer.newMemberId(), user, params, this.writes);
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
+      if (resume && groups.length === 1) peer.resume(await this.layer.history(groups[0], resume));
     } catch (error) {
       await this.layer.disconnect(peer);
       throw error;

@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { AuthUser } from '../auth/user';
-import type { ErrorCode, ReplyFrame } from '../common/frames';
-import type { GroupMember } from '../layer/channel-layer';
+import { gapFrame, type ErrorCode, type ReplyFrame } from '../common/frames';
+import type { GroupMember, HistoryRead } from '../layer/channel-layer';
+import { idOf } from '../layer/frame';
 import { SharedFraming, textFrame } from './text-frame';
 import type { HeldWrites, WriteHolds } from './write-holds';
 
@@ -12,7 +13,8 @@ const broadcasts = new SharedFraming();
 /**
  * One authenticated WebSocket connection: what gateways receive as their client, and the
  * `GroupMember` the layer delivers to. It exists before the socket does (groups are joined before
- * the upgrade completes); frames that arrive in between are held and flushed on `attach`.
+ * the upgrade completes); frames that arrive in between are held and flushed on `attach`. A
+ * resuming peer (`?since=`) belongs to one group: what it missed is put before the held frames.
  */
 export class Peer<P = unknown> implements GroupMember, HeldWrites {
   /** Protocol pings sent since the last pong (see `PeerHub`). */
@@ -22,6 +24,8 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
   private connection?: Duplex;
   private holding = false;
   private held: Buffer[] | undefined = [];
+  /** After a resume: live frames up to this id came in the replay, and are dropped. */
+  private replayedThrough: number | undefined;
   /**
    * Frames from this peer are handled one after another, in the order they came: a frame that
    * arrives while another is handled waits here. The first one starts at once (no promise chain
@@ -55,8 +59,31 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
 
   /** Group frames from the layer: the same Buffer for every recipient, framed once for all. */
   deliver(frame: Buffer): void {
+    if (this.replayedThrough !== undefined && this.replayed(frame)) return;
     if (this.held) this.held.push(frame);
     else this.write(broadcasts.of(frame));
+  }
+
+  /**
+   * Puts what a history read found (the gap frame, then the frames after `since`) before the live
+   * frames held since the join, and from then on drops live frames the replay already carried:
+   * the join came first, so together they miss nothing. Only before `attach`.
+   */
+  resume(read: HistoryRead): void {
+    if (!this.held) throw new Error('resume comes before attach');
+    const missed = read.gap ? [Buffer.from(gapFrame(read.gap)), ...read.frames] : read.frames;
+    this.replayedThrough = read.through ?? undefined;
+    this.held = [...missed, ...this.held.filter((frame) => !this.replayed(frame))];
+  }
+
+  /** Whether a live frame was in the replay; past the first one that was not, none is. */
+  private replayed(frame: Buffer): boolean {
+    const through = this.replayedThrough;
+    if (through === undefined || !(idOf(frame) <= through)) {
+      this.replayedThrough = undefined;
+      return false;
+    }
+    return true;
   }
 
   send(frame: ReplyFrame): void {

@@ -152,7 +152,7 @@ export class RoutedWsAdapter extends WsAdapter {
     let peer: Peer;
     try {
       const accepted = this.handshake.check(request, url, endpoint.route, raw);
-      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups);
+      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume);
     } catch (error) {
       if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
       if (error instanceof LayerUnavailableError) return writeRefusal(socket, 503, 'service unavailable');

@@ -26,6 +26,13 @@ export interface WsRoute<P> {
   authorize(user: AuthUser, params: P): boolean;
   /** The groups the socket belongs to for its whole life. */
   groups(user: AuthUser, params: P): GroupName[];
+  /**
+   * How a socket of this endpoint catches up on its one group's history. `since`: with
+   * `?since=<id>`, it first gets every message after that id. `inbox`: the same, and without
+   * `since` every message after the last one the user received (the push inbox). Absent: the
+   * endpoint has no history and ignores `since`.
+   */
+  readonly resume?: 'since' | 'inbox';
 }
 
 /** The Nest gateway option that carries a route to the adapter. */

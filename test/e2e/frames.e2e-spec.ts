@@ -57,7 +57,8 @@ const ENDPOINTS: Endpoint[] = [
       ['a numeric to_user', '{"message":"x","to_user":5}', 400, 'to_user'],
       ['a to_user naming the sender', '{"message":"x","to_user":"alice"}', 400, 'to_user'],
       ['a message only under __proto__', '{"__proto__":{"message":"x"}}', 400, 'message'],
-      ['a message of 16,385 characters', `{"message":"${'m'.repeat(16385)}"}`, 400, 'message'],
+      ['a cid of 65 characters', `{"message":"x","cid":"${'c'.repeat(65)}"}`, 400, 'cid'],
+      ['an empty cid', '{"message":"x","cid":""}', 400, 'cid'],
     ],
   },
   {
@@ -67,6 +68,8 @@ const ENDPOINTS: Endpoint[] = [
       ['a numeric message', '{"message":5}', 400, 'message'],
       ['a null message', '{"message":null}', 400, 'message'],
       ['a message only under constructor', '{"constructor":{"message":"x"}}', 400, 'message'],
+      ['a numeric cid', '{"message":"x","cid":5}', 400, 'cid'],
+      ['a cid of 65 characters', `{"message":"x","cid":"${'c'.repeat(65)}"}`, 400, 'cid'],
     ],
   },
 ];

@@ -1,8 +1,8 @@
-import type { ChannelLayer } from '../../src/layer/channel-layer';
 import { stampId } from '../../src/layer/frame';
 import { InvalidGroupNameError, type GroupName } from '../../src/layer/group-name';
 import { connectedMember, expectNothingBeforeMarker } from '../support/test-member';
-import { frame, freshGroup, type ChannelLayerFactory } from './channel-layer.fixtures';
+import { frame, freshGroup, type ChannelLayerFactory, type LayerUnderTest } from './channel-layer.fixtures';
+import { describeHistoryContract } from './channel-layer.history.contract';
 import { describeMultiInstanceContract } from './channel-layer.multi.contract';
 
 export type { ChannelLayerFactory };
@@ -10,7 +10,7 @@ export type { ChannelLayerFactory };
 /** Clock slack between this process and the backend, in microseconds. */
 const CLOCK_SLACK_US = 5_000_000;
 
-const INVALID_NAMES = ['a:b', 'a*', '', 'a b', 'x'.repeat(101), 'a?', 'a[b]', 'é'];
+const INVALID_NAMES = ['a:b', 'a*', '', 'a b', 'x'.repeat(161), 'a?', 'a[b]', 'é'];
 
 /**
  * The guarantees of `ChannelLayer` (see its TSDoc), run against every implementation. A case that
@@ -18,7 +18,7 @@ const INVALID_NAMES = ['a:b', 'a*', '', 'a b', 'x'.repeat(101), 'a?', 'a[b]', '�
  */
 export function describeChannelLayerContract(name: string, factory: ChannelLayerFactory): void {
   describe(`ChannelLayer contract: ${name}`, () => {
-    let layer: ChannelLayer;
+    let layer: LayerUnderTest;
 
     beforeEach(async () => {
       [layer] = await factory.instances(1);
@@ -69,15 +69,14 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(first).toBeLessThanOrEqual(Date.now() * 1000 + CLOCK_SLACK_US);
       expect(Number.isSafeInteger(first)).toBe(true);
       expect(await layer.send(group, frame({ n: 2 }))).toBe(first + 1);
-      expect(await layer.nextId(group)).toBe(first + 2);
-      expect(await layer.send(group, frame({ n: 3 }))).toBe(first + 3);
+      expect(await layer.send(group, frame({ n: 3 }))).toBe(first + 2);
     });
 
     it('keeps one counter per group', async () => {
       const [g1, g2] = [freshGroup(), freshGroup()];
       const a1 = await layer.send(g1, frame({}));
       await layer.send(g2, frame({}));
-      await layer.nextId(g2);
+      await layer.send(g2, frame({}));
       expect(await layer.send(g1, frame({}))).toBe(a1 + 1);
     });
 
@@ -159,22 +158,25 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(await layer.hasUser(group, 'bob')).toBe(false);
     });
 
-    it('sends only while the user is present: an id and a delivery, or null, nothing sent and no id taken', async () => {
-      const group = freshGroup();
+    it('unlessAbsent: live while the user is present; absent, kept in history and forwarded as an event', async () => {
+      const [group, inbox] = [freshGroup(), freshGroup('inbox')];
       const [a, b] = [await connectedMember(layer, 'alice'), await connectedMember(layer, 'bob')];
       await layer.join(group, a);
-      const first = await layer.send(group, frame({ n: 0 }));
-      expect((await a.nextJson()).id).toBe(first);
-      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 1 }))).toBeNull();
+      await layer.join(inbox, b);
+      const unlessAbsent = { userId: 'bob', forwardTo: inbox };
+      const first = await layer.send(group, frame({ n: 1 }), { unlessAbsent });
+      const kept = stampId(frame({ n: 1 }), first);
+      const forwarded = (await b.next()).toString();
+      expect(forwarded).toMatch(new RegExp(`^\\{"event":${kept.replace(/[{}]/g, '\\$&')},"id":\\d+\\}$`));
       await expectNothingBeforeMarker(layer, a);
-      const sent = await layer.sendIfPresent(group, 'alice', frame({ n: 2 }));
-      expect(sent).toBe(first + 1); // the refused send took no id
-      expect(await a.nextJson()).toEqual({ type: 'test', n: 2, id: sent });
       await layer.join(group, b);
-      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 3 }))).toBe(first + 2);
-      expect((await b.nextJson()).id).toBe(first + 2);
-      await layer.leave(group, b);
-      expect(await layer.sendIfPresent(group, 'bob', frame({ n: 4 }))).toBeNull();
+      const second = await layer.send(group, frame({ n: 2 }), { unlessAbsent });
+      expect(second).toBe(first + 1);
+      expect((await a.next()).toString()).toBe(stampId(frame({ n: 2 }), second));
+      expect((await b.next()).toString()).toBe(stampId(frame({ n: 2 }), second));
+      await expectNothingBeforeMarker(layer, b);
+      const read = await layer.history(group, { after: 0 });
+      expect(read.frames.map(String)).toEqual([kept, stampId(frame({ n: 2 }), second)]);
     });
 
     it('stores snapshots, alone and with a send', async () => {
@@ -182,10 +184,10 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(await layer.readSnapshot(key)).toBeNull();
       const a = await connectedMember(layer, 'alice');
       await layer.join(group, a);
-      const id = await layer.send(group, frame({ data: [1] }), { key, value: '[1]' });
+      const id = await layer.send(group, frame({ data: [1] }), { snapshot: { key, value: '[1]' } });
       expect(await layer.readSnapshot(key)).toBe('[1]');
       expect((await a.nextJson()).id).toBe(id);
-      await layer.send(group, frame({ data: 'x' }), { key, value: '"x"' });
+      await layer.send(group, frame({ data: 'x' }), { snapshot: { key, value: '"x"' } });
       expect(await layer.readSnapshot(key)).toBe('"x"');
     });
 
@@ -211,9 +213,9 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(await bad.nextIds(2)).toHaveLength(2);
     });
 
-    it('accepts 100-character names and rejects invalid ones everywhere', async () => {
+    it('accepts 160-character names and rejects invalid ones everywhere', async () => {
       const a = await connectedMember(layer, 'alice');
-      const longest = 'x'.repeat(100) as GroupName;
+      const longest = 'x'.repeat(160) as GroupName;
       await layer.join(longest, a);
       expect(await layer.send(longest, frame({}))).toBeGreaterThan(0);
       await layer.leave(longest, a);
@@ -222,18 +224,20 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
         await expect(layer.join(bad, a)).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.leave(bad, a)).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.send(bad, frame({}))).rejects.toBeInstanceOf(InvalidGroupNameError);
-        await expect(layer.send(valid, frame({}), { key: bad, value: '1' })).rejects.toBeInstanceOf(
+        await expect(layer.send(valid, frame({}), { snapshot: { key: bad, value: '1' } })).rejects.toBeInstanceOf(
           InvalidGroupNameError,
         );
-        await expect(layer.nextId(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
+        const unlessAbsent = { userId: 'bob', forwardTo: bad };
+        await expect(layer.send(valid, frame({}), { unlessAbsent })).rejects.toBeInstanceOf(InvalidGroupNameError);
+        await expect(layer.history(bad, { after: 0 })).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.countMembers(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.hasUser(bad, 'alice')).rejects.toBeInstanceOf(InvalidGroupNameError);
-        await expect(layer.sendIfPresent(bad, 'alice', frame({}))).rejects.toBeInstanceOf(InvalidGroupNameError);
         await expect(layer.readSnapshot(bad)).rejects.toBeInstanceOf(InvalidGroupNameError);
       }
       expect(await layer.countMembers(valid)).toBe(0);
     });
 
+    describeHistoryContract(factory);
     if (factory.maxInstances >= 2) describeMultiInstanceContract(factory);
   });
 }

@@ -1,6 +1,14 @@
 import type { ChannelLayer } from '../../src/layer/channel-layer';
+import type { HistoryLimits } from '../../src/layer/memory-history';
+import type { Presence } from '../../src/layer/presence';
 import { unnumbered, type UnnumberedFrame } from '../../src/layer/frame';
 import { groupName, type GroupName } from '../../src/layer/group-name';
+
+/** Both layer classes keep their own presence too; the suites test the two interfaces together. */
+export type LayerUnderTest = ChannelLayer & Presence;
+
+/** History limits of every layer under test: small, so trimming is cheap to reach. */
+export const TEST_HISTORY: HistoryLimits = { size: 10, ttlMs: 60_000 };
 
 /** How a test gets layers: every call is a fresh namespace on the same backend. */
 export interface ChannelLayerFactory {
@@ -10,7 +18,7 @@ export interface ChannelLayerFactory {
    */
   readonly maxInstances: number;
   /** `n` started layers sharing one fresh namespace (a Redis key prefix of their own). */
-  instances(n: number): Promise<ChannelLayer[]>;
+  instances(n: number, history?: HistoryLimits): Promise<LayerUnderTest[]>;
   /** Stops every layer made since the last call; run after each test. */
   cleanup(): Promise<void>;
 }

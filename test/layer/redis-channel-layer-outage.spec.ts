@@ -6,7 +6,7 @@ import { RedisLayers } from '../support/redis-layers';
 import { RedisServer } from '../support/redis-server';
 import { connectedMember, expectNothingBeforeMarker } from '../support/test-member';
 import { waitFor } from '../support/wait';
-import { frame, freshGroup } from './channel-layer.fixtures';
+import { frame, freshGroup, TEST_HISTORY } from './channel-layer.fixtures';
 
 /** Redis going away and coming back: availability, re-subscription, presence, ids, logs. */
 let server: RedisServer;
@@ -66,11 +66,11 @@ it('refuses work while Redis is down, then recovers delivery, presence and ids',
   const late = await connectedMember(a, 'carol');
   const refused: Array<Promise<unknown>> = [
     a.send(group, frame({ n: 1 })),
-    a.send(group, frame({ n: 1 }), { key: freshGroup(), value: '1' }),
-    a.nextId(group),
+    a.send(group, frame({ n: 1 }), { snapshot: { key: freshGroup(), value: '1' } }),
+    a.send(group, frame({ n: 1 }), { unlessAbsent: { userId: 'alice', forwardTo: freshGroup() } }),
+    a.history(group, { after: 0 }),
     a.countMembers(group),
     a.hasUser(group, 'alice'),
-    a.sendIfPresent(group, 'alice', frame({ n: 1 })),
     a.readSnapshot(freshGroup()),
     a.sendTo(onB.id, Buffer.from('{}')),
     a.sendTo(onA.id, Buffer.from('{}')),
@@ -95,6 +95,10 @@ it('refuses work while Redis is down, then recovers delivery, presence and ids',
   // Presence was written again before the layers reported themselves available.
   expect(await b.countMembers(group)).toBe(2);
   expect(await b.hasUser(group, 'carol')).toBe(false);
+  // Redis lost the group's history: each member is told so, not left in silence.
+  const gap = { type: 'gap', since: before, first: null };
+  expect(await onA.nextJson()).toEqual(gap);
+  expect(await onB.nextJson()).toEqual(gap);
   // The counter was lost: the next id is time-based, still past every id seen before.
   const after = await b.send(group, frame({ n: 2 }));
   expect(after).toBeGreaterThan(before);
@@ -164,6 +168,60 @@ it('writes its presence again when its subscriber comes back, though readers pru
   await waitFor(bothAvailable(a, b), { timeoutMs: 10_000, what: 'A to re-subscribe' });
   expect(await b.countMembers(group)).toBe(1);
   expect(await b.hasUser(group, 'alice')).toBe(true);
+});
+
+/**
+ * Cuts only the `sub` connection of the layer that `member` is on, and runs `meanwhile` while new
+ * connections are refused, so it surely runs while that layer has no subscription.
+ */
+async function withoutSubscriber(layer: RedisChannelLayer, member: { id: string }, meanwhile: () => Promise<void>) {
+  const instance = member.id.split('.')[0];
+  await withRaw(async (raw) => {
+    await raw.call('ACL', 'SETUSER', 'default', 'off');
+    try {
+      const list = (await raw.client('LIST')) as string;
+      const line = list.split('\n').find((l) => l.includes(`name=channel-layer-sub-${instance}`));
+      await raw.client('KILL', 'ID', /\bid=(\d+)/.exec(line ?? '')?.[1] ?? 'none');
+      await waitFor(() => !layer.isAvailable(), { timeoutMs: 3000, what: 'the subscriber to drop' });
+      await meanwhile();
+    } finally {
+      await raw.call('ACL', 'SETUSER', 'default', 'on');
+    }
+  });
+}
+
+it('catches up by itself on what another instance sent while its subscription was gone', async () => {
+  const [a, b] = await layers.instances(2);
+  const group = freshGroup();
+  const onB = await connectedMember(b, 'bob');
+  await b.join(group, onB);
+  const ids = [await a.send(group, frame({ n: 0 }))];
+  expect((await onB.nextJson()).id).toBe(ids[0]);
+  await withoutSubscriber(b, onB, async () => {
+    for (let n = 1; n <= 5; n++) ids.push(await a.send(group, frame({ n })));
+  });
+  await waitFor(bothAvailable(a, b), { timeoutMs: 10_000, what: 'B to re-subscribe' });
+  ids.push(await a.send(group, frame({ n: 6 })));
+  // Missed frames first, in order, each once, then the live one.
+  expect(await onB.nextIds(6)).toEqual(ids.slice(1));
+  await expectNothingBeforeMarker(b, onB);
+});
+
+it('tells its members of a gap when history no longer holds what they missed', async () => {
+  const [a, b] = await layers.instances(2);
+  const group = freshGroup();
+  const onB = await connectedMember(b, 'bob');
+  await b.join(group, onB);
+  const ids = [await a.send(group, frame({ n: 0 }))];
+  await onB.next();
+  await withoutSubscriber(b, onB, async () => {
+    for (let n = 1; n <= TEST_HISTORY.size + 3; n++) ids.push(await a.send(group, frame({ n })));
+  });
+  await waitFor(bothAvailable(a, b), { timeoutMs: 10_000, what: 'B to re-subscribe' });
+  const kept = ids.slice(-TEST_HISTORY.size);
+  expect(await onB.nextJson()).toEqual({ type: 'gap', since: ids[0], first: kept[0] });
+  expect(await onB.nextIds(kept.length)).toEqual(kept);
+  await expectNothingBeforeMarker(b, onB);
 });
 
 it('logs nothing as a failure on a deliberate shutdown', async () => {

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     if (value === undefined) throw new Error(`${name} is not set`);
     return value;
   };
-  const layer = new RedisChannelLayer({ url: env('CHILD_REDIS_URL'), prefix: env('CHILD_PREFIX') });
+  const history = { size: 10, ttlMs: 60_000 };
+  const layer = new RedisChannelLayer({ url: env('CHILD_REDIS_URL'), prefix: env('CHILD_PREFIX'), history });
   await layer.onModuleInit();
   const member = { id: layer.newMemberId(), userId: env('CHILD_USER'), deliver: () => undefined };
   await layer.connect(member);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RedisChannelLayer } from '../../src/layer/redis/redis-channel-layer';
-import type { ChannelLayerFactory } from '../layer/channel-layer.fixtures';
+import type { HistoryLimits } from '../../src/layer/memory-history';
+import { TEST_HISTORY, type ChannelLayerFactory } from '../layer/channel-layer.fixtures';
 import type { RedisServer } from './redis-server';
 
 /**
@@ -18,8 +19,14 @@ export class RedisLayers implements ChannelLayerFactory {
     return `t-${randomUUID().slice(0, 8)}:`;
   }
 
-  async instances(n: number, prefix = RedisLayers.prefix()): Promise<RedisChannelLayer[]> {
-    const layers = Array.from({ length: n }, () => new RedisChannelLayer({ url: this.server().url, prefix }));
+  instances(n: number, history: HistoryLimits = TEST_HISTORY): Promise<RedisChannelLayer[]> {
+    return this.instancesOn(RedisLayers.prefix(), n, history);
+  }
+
+  /** `n` layers on the key prefix `prefix`, shared with layers made earlier on it. */
+  async instancesOn(prefix: string, n: number, history: HistoryLimits = TEST_HISTORY): Promise<RedisChannelLayer[]> {
+    const url = this.server().url;
+    const layers = Array.from({ length: n }, () => new RedisChannelLayer({ url, prefix, history }));
     this.started.push(...layers);
     await Promise.all(layers.map((layer) => layer.onModuleInit()));
     return layers;

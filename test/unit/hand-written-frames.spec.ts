@@ -1,5 +1,13 @@
-import { chatMessageFrame } from '../../src/chat/chat-frame';
-import { replyText, type ChatMessage } from '../../src/common/frames';
+import {
+  chatMessageFrame,
+  gapFrame,
+  pushFrame,
+  replyText,
+  roomMessageFrame,
+  topicFrame,
+  type ChatMessage,
+  type RoomMessage,
+} from '../../src/common/frames';
 import { unnumbered } from '../../src/layer/frame';
 
 /** The hand-written frame texts of the chat path say exactly what `JSON.stringify` would. */
@@ -20,6 +28,25 @@ describe('frame texts written by hand', () => {
     const text = chatMessageFrame(body);
     expect(text).toBe(unnumbered(body));
     expect(JSON.parse(text)).toEqual(body);
+  });
+
+  it.each(MESSAGES)('a room message %j reads as JSON.stringify of the object writes it', (message) => {
+    const body: RoomMessage = { message, from: 'u_1', room: 'lobby-2', ts: Date.now() };
+    expect(roomMessageFrame(body)).toBe(unnumbered(body));
+  });
+
+  it('writes topic, push and gap frames as JSON.stringify does', () => {
+    const data = [{ name: 'Zhang San', bed: 12 }, 'é"'];
+    expect(topicFrame('all_patient_page_data', JSON.stringify(data))).toBe(
+      unnumbered({ type: 'all_patient_page_data', data }),
+    );
+    expect(pushFrame({ kind: 'visit', note: '\u2028' })).toBe(unnumbered({ event: { kind: 'visit', note: '\u2028' } }));
+    for (const gap of [
+      { since: 0, first: 1795438931376000 },
+      { since: 9007199254740991, first: null },
+    ]) {
+      expect(gapFrame(gap)).toBe(JSON.stringify({ type: 'gap', ...gap }));
+    }
   });
 
   it('writes an ack by hand and every other reply with JSON.stringify', () => {

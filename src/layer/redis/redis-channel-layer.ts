@@ -5,23 +5,30 @@ import {
   LayerUnavailableError,
   type ChannelLayer,
   type GroupMember,
+  type HistoryFrom,
+  type HistoryRead,
+  type SendOptions,
   type SnapshotKey,
-  type SnapshotWrite,
 } from '../channel-layer';
+import { gapFrame } from '../../common/frames';
 import type { UnnumberedFrame } from '../frame';
 import { groupName, type GroupName } from '../group-name';
+import { toHistoryRead } from '../history-read';
 import { LocalGroups } from '../local-groups';
+import type { HistoryLimits } from '../memory-history';
+import type { Presence } from '../presence';
 import { closeConnection, createConnection, redactUrl } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 import { RedisPresence } from './redis-presence';
 import { RedisSubscriptions } from './redis-subscriptions';
-import { integerReply, nextIdScript, sendScript } from './scripts';
+import { historyScript, integerReply, sendScript, sendUnlessAbsentScript } from './scripts';
 
 export interface RedisChannelLayerOptions {
   /** `redis://` or `rediss://` URL. */
   url: string;
   /** Prepended to every key and channel (e.g. `rt:`). */
   prefix: string;
+  history: HistoryLimits;
 }
 
 /** How soon a failed presence restore is tried again, while both connections stay up. */
@@ -38,13 +45,17 @@ const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
  * - Publish-only: `send` never delivers locally; this instance's own subscription does, so every
  *   member gets a frame exactly once and in the order Redis published it. Received bytes go to
  *   the members as they are (no parse, no copy): the send script published the finished frame.
- * - Ids come from a per-group counter in the same Lua script that publishes (`scripts.ts`).
+ * - Ids come from a per-group counter in the same Lua script that keeps the frame in the group's
+ *   history and publishes it (`scripts.ts`).
+ * - When `sub` drops, every local group holds what it receives from then on; once `sub` is back,
+ *   each reads from history what it missed after the last id it delivered, delivers that (or a
+ *   gap frame), then what it held, and only then is the layer available again.
  * - Presence is shared through `RedisPresence`; `sendTo` goes through per-instance channels.
  * - While either connection is down, or subscriptions and presence are not yet restored after a
  *   reconnect, `isAvailable()` is false and every call that needs Redis rejects with
  *   `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
  */
-export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicationShutdown {
+export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'redis';
   private readonly logger = new Logger(RedisChannelLayer.name);
   private readonly groups = new LocalGroups(this.logger);
@@ -72,7 +83,7 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
       'pub',
       options.url,
       this.logger,
-      { closing, onLost: () => (this.presenceWritten = false), onReconnected: () => void this.restorePresence() },
+      { closing, onLost: () => (this.presenceWritten = false), onReconnected: () => void this.restore() },
       this.instanceId,
     );
     // While `sub` is away, readers see this instance as dead and may prune its presence.
@@ -84,10 +95,11 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
         closing,
         onLost: () => {
           this.subscriptions.lost();
+          this.groups.holdAll();
           this.presenceWritten = false;
         },
         onReconnected: () => {
-          if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restorePresence());
+          if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restore());
         },
       },
       this.instanceId,
@@ -152,7 +164,7 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     try {
       if (this.groups.add(name, member)) await this.subscriptions.subscribe(name);
       else await this.subscriptions.inFlight(name);
-      await this.presence.write(name, [member.userId]);
+      this.groups.noteLastId(name, await this.presence.write(name, [member.userId]));
     } catch (error) {
       // Leave the member out, as the contract promises; a concurrent joiner does the same.
       if (this.groups.groupsOf(member).has(name)) {
@@ -168,20 +180,32 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     await this.afterLeave(name, member, this.groups.remove(name, member));
   }
 
-  async send(group: GroupName, frame: UnnumberedFrame, snapshot?: SnapshotWrite): Promise<number> {
+  async send(group: GroupName, frame: UnnumberedFrame, options: SendOptions = {}): Promise<number> {
     const name = groupName(group);
-    const keys = [this.keys.seq(name)];
-    const args = [this.keys.groupChannel(name), frame];
-    if (snapshot) {
-      keys.push(this.keys.snapshot(groupName(snapshot.key)));
-      args.push(snapshot.value);
+    const { size, ttlMs } = this.options.history;
+    const key = options.idempotencyKey ?? '';
+    const keys = this.keys.sendKeys(name);
+    const channel = this.keys.groupChannel(name);
+    const prefix = this.keys.instanceChannelPrefix;
+    if (options.unlessAbsent) {
+      const { userId, forwardTo } = options.unlessAbsent;
+      const inbox = groupName(forwardTo);
+      keys.push(...this.keys.sendKeys(inbox));
+      const args = [channel, frame, size, ttlMs, key, prefix, userId, this.keys.groupChannel(inbox)];
+      return this.redis(async () => integerReply(await sendUnlessAbsentScript.run(this.pub, keys, args), 'send'));
+    }
+    const args = [channel, frame, size, ttlMs, key, options.inbox ? '1' : '0', prefix];
+    if (options.snapshot) {
+      keys.push(this.keys.snapshot(groupName(options.snapshot.key)));
+      args.push(options.snapshot.value);
     }
     return this.redis(async () => integerReply(await sendScript.run(this.pub, keys, args), 'send'));
   }
 
-  async sendIfPresent(group: GroupName, userId: string, frame: UnnumberedFrame): Promise<number | null> {
+  async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
     const name = groupName(group);
-    return this.redis(() => this.presence.sendIfPresent(name, userId, this.keys.groupChannel(name), frame));
+    this.assertAvailable();
+    return this.readHistory(name, from);
   }
 
   /**
@@ -200,11 +224,6 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     const payload = Buffer.concat([Buffer.from(`${memberId}\n`), frame]);
     const receivers = await this.redis(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
     return receivers > 0;
-  }
-
-  async nextId(group: GroupName): Promise<number> {
-    const seq = this.keys.seq(groupName(group));
-    return this.redis(async () => integerReply(await nextIdScript.run(this.pub, [seq], []), 'nextId'));
   }
 
   async countMembers(group: GroupName): Promise<number> {
@@ -232,6 +251,17 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     }
   }
 
+  /** A history read, also while the layer is still restoring (see `catchUp`). */
+  private async readHistory(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
+    const keys = [this.keys.state(group), this.keys.history(group)];
+    const args = [String(from.after), from.markReceived ? '1' : '0'];
+    try {
+      return historyReply(await historyScript.runBuffer(this.pub, keys, args));
+    } catch (error) {
+      throw new LayerUnavailableError(error);
+    }
+  }
+
   private assertAvailable(): void {
     if (!this.isAvailable()) throw new LayerUnavailableError();
   }
@@ -246,11 +276,12 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
   }
 
   /**
-   * Writes all of this instance's presence again once both connections are up after either came
-   * back: Redis may have restarted empty, writes may have failed meanwhile, and readers may have
-   * pruned this instance while `sub` was away. Only then is the layer available again.
+   * Once both connections are up after either came back: delivers what the local groups missed
+   * while `sub` was away (`catchUp`), then writes all of this instance's presence again (Redis may
+   * have restarted empty, writes may have failed meanwhile, and readers may have pruned this
+   * instance while `sub` was away). Only then is the layer available again.
    */
-  private async restorePresence(): Promise<void> {
+  private async restore(): Promise<void> {
     clearTimeout(this.restoreRetry);
     if (!this.started || this.closing || this.pub.status !== 'ready' || !this.subscriptions.ready) return;
     if (this.restoring) {
@@ -259,20 +290,45 @@ export class RedisChannelLayer implements ChannelLayer, OnModuleInit, OnApplicat
     }
     this.restoring = true;
     try {
+      await this.catchUp();
       await this.presence.rewriteAll();
       if (this.pub.status === 'ready' && this.subscriptions.ready) this.presenceWritten = true;
     } catch (error) {
       // The connections' own listeners report outages; this only matters while they look up.
       if (this.pub.status === 'ready') {
-        this.logger.error(`restoring presence failed: ${String(error)}`);
-        this.restoreRetry = setTimeout(() => void this.restorePresence(), RESTORE_RETRY_MS);
+        this.logger.error(`restoring after a reconnect failed: ${String(error)}`);
+        this.restoreRetry = setTimeout(() => void this.restore(), RESTORE_RETRY_MS);
       }
     } finally {
       this.restoring = false;
     }
     if (this.restoreRequested) {
       this.restoreRequested = false;
-      await this.restorePresence();
+      await this.restore();
     }
   }
+
+  /**
+   * For each group holding frames since `sub` dropped: what history has after the last id it
+   * delivered (a gap frame first, for what history lost), then what it held. A group whose read
+   * fails keeps holding until the next try.
+   */
+  private async catchUp(): Promise<void> {
+    const groups = this.groups.holding();
+    await Promise.all(
+      groups.map(async (group) => {
+        const read = await this.readHistory(group, { after: this.groups.lastId(group) });
+        const gap = read.gap ? [Buffer.from(gapFrame(read.gap))] : [];
+        this.groups.release(group, [...gap, ...read.frames]);
+      }),
+    );
+  }
+}
+
+/** The history script's reply: first, last, oldest (-1 for none), start, then the frames. */
+function historyReply(reply: unknown): HistoryRead {
+  if (!Array.isArray(reply) || reply.length < 4) throw new TypeError('script history returned no array');
+  const [first, last, oldest, start] = reply.slice(0, 4).map((n: unknown) => integerReply(n, 'history'));
+  const state = first === -1 ? null : { first, last };
+  return toHistoryRead(start, state, oldest === -1 ? null : oldest, reply.slice(4) as Buffer[]);
 }

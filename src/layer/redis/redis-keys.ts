@@ -3,8 +3,8 @@ import type { SnapshotKey } from '../channel-layer';
 
 /**
  * Every key and channel of the layer, under one prefix. Group names and instance ids contain no
- * `:` (see `group-name.ts`; instance ids are hex), so `group:<g>` can never reach
- * `group:<other>:seq`, and a prefix per test or per deployment keeps namespaces apart without
+ * `:` (see `group-name.ts`; instance ids are hex), so `group:<g>:<kind>` can never
+ * reach `group:<other>:<kind>`, and a prefix per test or per deployment keeps namespaces apart without
  * FLUSHALL. Channels are exact names: the layer never PSUBSCRIBEs.
  */
 export class RedisKeys {
@@ -28,9 +28,24 @@ export class RedisKeys {
     return `${this.groupChannelPrefix}${group}`;
   }
 
-  /** The group's id counter (INCR). */
-  seq(group: GroupName): string {
-    return `${this.prefix}group:${group}:seq`;
+  /** Hash: the group's ids (`first`, `last`) and an inbox's `received` mark. */
+  state(group: GroupName): string {
+    return `${this.prefix}group:${group}:state`;
+  }
+
+  /** List: the group's last numbered frames, oldest first. */
+  history(group: GroupName): string {
+    return `${this.prefix}group:${group}:history`;
+  }
+
+  /** Hash: idempotency key → the id of the message sent with it. */
+  idempotency(group: GroupName): string {
+    return `${this.prefix}group:${group}:idempotency`;
+  }
+
+  /** Every key of a group that a send script takes, in `GROUP_KEYS` order. */
+  sendKeys(group: GroupName): string[] {
+    return [this.state(group), this.history(group), this.idempotency(group), this.conns(group), this.users(group)];
   }
 
   /** Hash: instance id → members of the group on that instance. */

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { GroupName } from '../group-name';
 import type { LocalGroups } from '../local-groups';
 import type { RedisKeys } from './redis-keys';
-import { countMembersScript, hasUserScript, integerReply, sendIfPresentScript, writePresenceScript } from './scripts';
+import type { Presence } from '../presence';
+import { countMembersScript, hasUserScript, integerReply, writePresenceScript } from './scripts';
 
 /**
  * Shared presence: per group, this instance's member count and per-user counts, in two hashes.
@@ -17,7 +18,7 @@ import { countMembersScript, hasUserScript, integerReply, sendIfPresentScript, w
  * even after a Redis restart that lost everything, or readers that pruned this instance while
  * its `sub` connection was away.
  */
-export class RedisPresence {
+export class RedisPresence implements Presence {
   /** Groups, and their users, whose last write failed: Redis may still hold older counts. */
   private readonly dirty = new Map<GroupName, Set<string>>();
 
@@ -30,14 +31,15 @@ export class RedisPresence {
   /**
    * Writes this instance's current counts of `group` for the given users. The counts are read
    * synchronously when the command is queued, and one connection runs commands in order, so the
-   * last write queued always carries the latest local state.
+   * last write queued always carries the latest local state. Resolves to the group's last id.
    */
-  async write(group: GroupName, userIds: Iterable<string>): Promise<void> {
+  async write(group: GroupName, userIds: Iterable<string>): Promise<number> {
     const users = [...userIds];
     const args: (string | number)[] = [this.keys.instanceId, this.groups.size(group)];
     for (const user of users) args.push(user, this.groups.userCount(group, user));
     try {
-      await writePresenceScript.run(this.redis, [this.keys.conns(group), this.keys.users(group)], args);
+      const keys = [...this.readKeys(group), this.keys.state(group)];
+      return integerReply(await writePresenceScript.run(this.redis, keys, args), writePresenceScript.name);
     } catch (error) {
       this.markDirty(group, users);
       throw error;
@@ -64,7 +66,7 @@ export class RedisPresence {
     const writes = [...this.groups.names()].map((group) => {
       const args: (string | number)[] = [this.keys.instanceId, 0];
       for (const user of this.groups.users(group).keys()) args.push(user, 0);
-      return writePresenceScript.run(this.redis, [this.keys.conns(group), this.keys.users(group)], args);
+      return writePresenceScript.run(this.redis, [...this.readKeys(group), this.keys.state(group)], args);
     });
     await Promise.all(writes);
   }
@@ -77,15 +79,6 @@ export class RedisPresence {
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.keys.instanceChannelPrefix, userId]);
     return integerReply(reply, hasUserScript.name) === 1;
-  }
-
-  /** Publishes `frame` with the group's next id if `userId` is present: see `sendIfPresentScript`. */
-  async sendIfPresent(group: GroupName, userId: string, channel: string, frame: string): Promise<number | null> {
-    const keys = [...this.readKeys(group), this.keys.seq(group)];
-    const args = [this.keys.instanceChannelPrefix, userId, channel, frame];
-    const reply = await sendIfPresentScript.run(this.redis, keys, args);
-    const id = integerReply(reply, sendIfPresentScript.name);
-    return id === -1 ? null : id;
   }
 
   private readKeys(group: GroupName): string[] {

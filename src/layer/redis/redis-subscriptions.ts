@@ -101,7 +101,7 @@ export class RedisSubscriptions {
           this.logger.warn(`dropped a ${message.length}-byte message that is no frame on ${name}`);
           return;
         }
-        this.groups.deliver(group, message);
+        this.groups.deliverReceived(group, message);
       } else if (name === this.keys.instanceChannel()) {
         this.receiveDirect(message);
       }

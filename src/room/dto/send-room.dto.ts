@@ -1,8 +1,11 @@
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { IsClientMessageId } from '../../common/client-message-id';
 
-/** `/ws/room/:room` client frame. */
+/** `/ws/room/:room` client frame. The message's length cap is a setting (`MESSAGE_MAX_CHARS`). */
 export class SendRoomDto {
   @IsString()
-  @MaxLength(16384)
   message!: string;
+
+  @IsClientMessageId()
+  cid?: string;
 }
