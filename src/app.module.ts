@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { EchoModule } from './echo/echo.module';
 import { HealthController } from './health/health.controller';
 import { LayerModule } from './layer/layer.module';
+import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
 import { PresenceModule } from './presence/presence.module';
 import { PushModule } from './push/push.module';
@@ -30,6 +31,7 @@ export class AppModule {
         RoomModule,
         EchoModule,
         PresenceModule,
+        MicroserviceModule.forRoot(config),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -2,9 +2,11 @@ import { LogLevel, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { join } from 'node:path';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { ClaimingRedisServer } from './microservice/claiming-redis-server';
+import { EventClaims } from './microservice/event-claims';
 import { handshakeProbe } from './ws/handshake-probe.middleware';
 import { FrameDispatcher } from './ws/frame-dispatcher';
 import { HandshakeService } from './ws/handshake.service';
@@ -37,27 +39,27 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   app.useStaticAssets(join(__dirname, '..', 'dist', 'client'), { prefix: '/client/' });
   app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: true }));
   if (config.REDIS_URL) {
-    app.connectMicroservice<MicroserviceOptions>(microserviceOptions(config.REDIS_URL), { inheritAppConfig: true });
-    await app.startAllMicroservices();
+    const strategy = new ClaimingRedisServer(transportOptions(config.REDIS_URL), app.get(EventClaims));
+    app.connectMicroservice<CustomStrategy>({ strategy }, { inheritAppConfig: true });
   }
+  // The layer and the event claims connect in init: the transport must not take events before.
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST ?? '::');
   return app;
 }
 
-function microserviceOptions(redisUrl: string): MicroserviceOptions {
+function transportOptions(redisUrl: string): Required<RedisOptions>['options'] {
   const url = new URL(redisUrl);
   return {
-    transport: Transport.REDIS,
-    options: {
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(url.port || 6379),
-      username: url.username || undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
-      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
-      tls: url.protocol === 'rediss:' ? {} : undefined,
-      // Without these Nest's Redis server stops reconnecting after the first lost connection.
-      retryAttempts: Number.MAX_SAFE_INTEGER,
-      retryDelay: 1000,
-    },
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    // Without these Nest's Redis server stops reconnecting after the first lost connection.
+    retryAttempts: Number.MAX_SAFE_INTEGER,
+    retryDelay: 1000,
   };
 }
