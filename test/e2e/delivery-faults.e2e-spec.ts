@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { expectConsecutive, paced, readUntilId } from '../support/delivery';
+import { expectConsecutive, gapText, paced, range, raws, readUntilId } from '../support/delivery';
 import { PATIENTS } from '../support/expectations';
 import { Instance } from '../support/instance';
 import { RedisServer } from '../support/redis-server';
@@ -72,8 +72,10 @@ describe('Delivery (v2) through Redis faults', () => {
   });
 
   /** A and B on a prefix of their own; B's subscriber is the `sub` connection that B's start added. */
-  async function startPair(): Promise<{ a: Instance; b: Instance; bSub: string; admin: string }> {
-    const env = { ...UNLIMITED, REDIS_URL: redis.url, REDIS_PREFIX: `f${process.pid}.${++prefixes}:` };
+  async function startPair(
+    extra: Record<string, string> = {},
+  ): Promise<{ a: Instance; b: Instance; bSub: string; admin: string }> {
+    const env = { ...UNLIMITED, ...extra, REDIS_URL: redis.url, REDIS_PREFIX: `f${process.pid}.${++prefixes}:` };
     const a = await Instance.start(env);
     instances.push(a);
     const before = await subscribers(redis.url);
@@ -131,6 +133,45 @@ describe('Delivery (v2) through Redis faults', () => {
       expect(got).toEqual(expected);
       await socket.expectNothingPending();
     }
+  }, 60_000);
+
+  test("B's subscriber kept away while 10 notifies pass (HISTORY_SIZE 5): B's socket gets a gap naming the last it got, the 5 kept, then live", async () => {
+    const { a, b, bSub, admin } = await startPair({ HISTORY_SIZE: '5' });
+    const onB = await sockets.as(b, 'held-b', '/socket/all');
+    const onA = await sockets.as(a, 'held-a', '/socket/all');
+    const posted = async (i: number): Promise<number> => {
+      const response = await notify(a, admin, i);
+      expect(response).toEqual({ status: 202, body: { topic: PATIENTS, id: expect.any(Number) as unknown } });
+      return (response.body as { id: number }).id;
+    };
+    const id0 = await posted(0);
+    const firstFrame = await onA.next();
+    expect(await onB.next()).toBe(firstFrame);
+    const subId = (await subscribers(redis.url)).get(bSub);
+    expect(subId).toBeDefined();
+
+    const sent: string[] = [];
+    await withRaw(redis.url, async (raw) => {
+      // New connections are refused while existing ones (this one, A's, B's pub) keep working:
+      // B's subscriber, once killed, stays away until the ACL is restored.
+      await raw.call('ACL', 'SETUSER', 'default', 'off');
+      try {
+        await raw.client('KILL', 'ID', subId!);
+        for (let i = 1; i <= 10; i += 1) expect(await posted(i)).toBe(id0 + i);
+        sent.push(...(await raws(onA, 10)));
+      } finally {
+        await raw.call('ACL', 'SETUSER', 'default', 'on');
+      }
+    });
+    expect(sent.map((raw) => (JSON.parse(raw) as { id: number }).id)).toEqual(range(id0 + 1, id0 + 10));
+
+    expect(await onB.next(10_000)).toBe(gapText(id0, id0 + 6));
+    expect(await raws(onB, 5)).toEqual(sent.slice(5));
+    await onB.expectNothingPending();
+    await onA.expectNothingPending();
+    expect(await posted(11)).toBe(id0 + 11);
+    const live = await onA.next();
+    expect(await onB.next()).toBe(live);
   }, 60_000);
 
   test('Redis restarted (every key lost) mid-stream: each socket gets the frames before, one gap frame, then every later notify', async () => {

@@ -405,6 +405,34 @@ describe.each(layers)('Delivery (v2) on the %s', (_name, makeLayer) => {
         },
       );
 
+      test.each(['chat', 'room'] as const)(
+        '%s: once its message left history (5 later ones), a cid is new again',
+        async (kind) => {
+          const [x, y] = [fresh('tx'), fresh('ty')];
+          const path = kind === 'chat' ? `/ws/chat/${chatName(x, y)}` : `/ws/room/${fresh('trim')}`;
+          const xs = await open(small, 'a', path, x);
+          const ys = await open(small, 'b', path, y);
+          /** Sends `frame` and returns its ack's id; a new message also comes back to the sender. */
+          const ack = async (frame: object, replies = 2): Promise<number> => {
+            xs.send(frame);
+            const own = await xs.take(replies);
+            const found = own.find((f) => f.type === 'ack') as { id: number } | undefined;
+            expect(found).toEqual({ type: 'ack', id: expect.any(Number) });
+            return found!.id;
+          };
+          const original = await ack({ message: 'first', cid: 'again' });
+          expect(await ack({ message: 'first', cid: 'again' }, 1)).toBe(original);
+          await xs.expectNothingPending();
+          for (let n = 1; n <= 5; n += 1) expect(await ack({ message: `m${n}`, cid: `other${n}` })).toBe(original + n);
+          // `original` is out of history now: the same cid is a new message, delivered.
+          expect(await ack({ message: 'first', cid: 'again' })).toBe(original + 6);
+          const delivered = await raws(ys, 7);
+          expect(delivered.map(idOf)).toEqual(range(original, original + 6));
+          expect(JSON.parse(delivered[6])).toMatchObject({ message: 'first', from: x, id: original + 6 });
+          await ys.expectNothingPending();
+        },
+      );
+
       test('push inbox: more offline pushes than history holds give a gap, then the 5 kept', async () => {
         const user = fresh('inboxgap');
         const tab = await open(small, 'a', `/push/${user}`, user);
@@ -476,6 +504,21 @@ describe.each(layers)('Delivery (v2) on the %s', (_name, makeLayer) => {
   });
 
   describe('push inbox', () => {
+    test('pushes replayed to a socket that resumed with since count as received: the next plain connect gets none', async () => {
+      const user = fresh('sinceinbox');
+      const ids: number[] = [];
+      for (let n = 1; n <= 3; n += 1) ids.push(await push(main, n % 2 === 0 ? 'a' : 'b', user, { n }));
+      const resumed = await open(main, 'b', `/push/${user}`, user, ids[0]);
+      expect(await resumed.take(2)).toEqual([
+        { event: { n: 2 }, id: ids[1] },
+        { event: { n: 3 }, id: ids[2] },
+      ]);
+      await resumed.expectNothingPending();
+      await resumed.close();
+      const plain = await open(main, 'a', `/push/${user}`, user);
+      await plain.expectNothingPending();
+    });
+
     test('pushes (REST, and a chat to an absent peer) sent while the user has no socket arrive on the next connect, once', async () => {
       const [user, peer] = [fresh('inbox'), fresh('peer')];
       const group = chatName(user, peer);
@@ -617,6 +660,24 @@ describe.each(layers)('Delivery (v2) on the %s', (_name, makeLayer) => {
       await us.expectNothingPending();
       expect(await vs.nextJson()).toEqual({ message: 'plain', from: u, room, id: id + 2, ts: TS });
       await vs.expectNothingPending();
+    });
+
+    test('a cid belongs to its group: the same user`s cid in another room is another message', async () => {
+      const u = fresh('scope');
+      const [r1, r2] = [fresh('scoperoom'), fresh('scoperoom')];
+      const one = await open(main, 'a', `/ws/room/${r1}`, u);
+      const two = await open(main, 'b', `/ws/room/${r2}`, u);
+      one.send({ message: 'same', cid: 'shared' });
+      two.send({ message: 'same', cid: 'shared' });
+      for (const [client, room] of [
+        [one, r1],
+        [two, r2],
+      ] as const) {
+        const frames = await client.take(2);
+        const { id } = frames.find((f) => f.type === 'ack') as { id: number };
+        expect(frames).toContainEqual({ message: 'same', from: u, room, id, ts: TS });
+        await client.expectNothingPending();
+      }
     });
 
     const BAD_CIDS: Array<[string, unknown]> = [
