@@ -64,11 +64,13 @@ export class TestClient {
   next(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
     const queued = this.frames.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    // Made now, so that its stack names the test line that waited, not the timer.
+    const timeout = new Error(`no frame within ${timeoutMs} ms`);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
-        reject(new Error(`no frame within ${timeoutMs} ms`));
+        reject(timeout);
       }, timeoutMs);
       const waiter = (frame: string): void => {
         clearTimeout(timer);
