@@ -98,7 +98,7 @@ async function reconnectPhase(
       catchup_p50_ms: percentile(sorted, 50),
       catchup_p99_ms: percentile(sorted, 99),
       cpu_s: cpu,
-      cpu_us_per_socket: (cpu / Math.max(1, caughtUp)) * 1e6,
+      cpu_us_per_socket: (cpu / Math.max(1, withId)) * 1e6,
       rss_peak_mib: peak / 1024,
       rss_growth_mib: (peak - rss0) / 1024,
       rss_before_mib: rss0 / 1024,
