@@ -80,6 +80,7 @@ async function reconnectPhase(
   const redisPids = running.redisPid ? [running.redisPid] : [];
   const cpu0 = cpuOf(running.pids);
   const redis0 = cpuOf(redisPids);
+  const client0 = cpuOf(workers.map((w) => w.pid));
   const timeoutMs = 30_000 + n * 10;
   const startAt = now();
   const replies = await Promise.all(
@@ -87,6 +88,7 @@ async function reconnectPhase(
   );
   const cpu = cpuOf(running.pids) - cpu0;
   const redisCpu = cpuOf(redisPids) - redis0;
+  const clientCpu = cpuOf(workers.map((w) => w.pid)) - client0;
   const peak = sum(running.pids.map(peakRssKiB));
   noteProblems(replies, notes, timeoutMs);
   const samples = replies.flatMap((r) => r.times);
@@ -104,6 +106,8 @@ async function reconnectPhase(
       rss_before_mib: rss0 / 1024,
       redis_cpu_s: redisPids.length ? redisCpu : NaN,
       caught_up: caughtUp,
+      // The clients share the two cores with the servers: what they took explains the wall time.
+      client_cpu_s: clientCpu,
     },
     delivered: sum(replies.map((r) => r.delivered)),
     expected: n * missed,
