@@ -87,10 +87,11 @@ function onReplayed(local: number, id: number): void {
     state.duplicates++;
     return;
   }
+  // Past a hole the frame itself still arrived: only the ids skipped are missing.
   if (id > expected) state.missing += id - expected;
-  else state.delivered++;
+  state.delivered++;
   state.lastId[local] = id;
-  // Past a hole the target may be skipped: reaching or passing it ends the socket's wait.
+  // A hole may skip the target: reaching or passing it ends the socket's wait.
   if (expected <= state.target[local] && id >= state.target[local]) {
     state.caughtUp++;
     state.times.push(Math.round((now() - state.startAt) * 1000) / 1000);
