@@ -94,6 +94,8 @@ export type WorkerReply =
       gaps: number;
       failed: number;
       caughtUp: number;
+      /** Sockets open at the end that received no frame since the reconnect. */
+      silent: number;
       /** Per socket caught up: ms from `startAt` to its last missed frame. */
       times: number[];
       timedOut: boolean;

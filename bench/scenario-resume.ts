@@ -117,15 +117,25 @@ async function reconnectPhase(
 }
 
 function noteProblems(
-  replies: { duplicates: number; missing: number; gaps: number; failed: number; timedOut: boolean; errors: string[] }[],
+  replies: {
+    duplicates: number;
+    missing: number;
+    gaps: number;
+    failed: number;
+    silent: number;
+    timedOut: boolean;
+    errors: string[];
+  }[],
   notes: string[],
   timeoutMs: number,
 ): void {
-  const count = (key: 'duplicates' | 'missing' | 'gaps' | 'failed'): number => sum(replies.map((r) => r[key]));
+  const count = (key: 'duplicates' | 'missing' | 'gaps' | 'failed' | 'silent'): number =>
+    sum(replies.map((r) => r[key]));
   if (count('duplicates')) notes.push(`${count('duplicates')} duplicate frames`);
   if (count('missing')) notes.push(`${count('missing')} ids skipped`);
   if (count('gaps')) notes.push(`${count('gaps')} gap frames`);
   if (count('failed')) notes.push(`${count('failed')} sockets failed to reconnect or closed before catching up`);
+  if (count('silent')) notes.push(`${count('silent')} sockets reconnected but received no frame`);
   if (replies.some((r) => r.timedOut)) notes.push(`not every socket caught up within ${timeoutMs} ms`);
   const errors = replies.flatMap((r) => r.errors).slice(0, 5);
   if (errors.length) notes.push(`errors: ${errors.join('; ')}`);

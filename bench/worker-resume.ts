@@ -136,7 +136,11 @@ export function resumeAll(cmd: Extract<WorkerCommand, { op: 'resume' }>): Promis
       clearTimeout(timer);
       state.settle = () => undefined;
       const { delivered, duplicates, missing, gaps, failed, caughtUp, times } = state;
-      resolve({ op: 'resume-done', delivered, duplicates, missing, gaps, failed, caughtUp, times, timedOut, errors });
+      const silent = locals.filter(
+        (local) => isOpen(local) && state.lastId[local] + cmd.missed === state.target[local],
+      );
+      const counts = { delivered, duplicates, missing, gaps, failed, caughtUp, silent: silent.length };
+      resolve({ op: 'resume-done', ...counts, times, timedOut, errors });
     };
     const timer = setTimeout(() => finish(true), cmd.timeoutMs);
     state.settle = () => {
@@ -145,6 +149,11 @@ export function resumeAll(cmd: Extract<WorkerCommand, { op: 'resume' }>): Promis
     if (locals.length === 0) return finish(false);
     for (const local of locals) reconnect(cmd, local, errors);
   });
+}
+
+function isOpen(local: number): boolean {
+  const client = socketState.clients[local];
+  return client?.kind === 'ws' && client.ws.readyState === WebSocket.OPEN;
 }
 
 /** One socket back on /socket/all from its last id; a failure or an early close settles it as not caught up. */
