@@ -92,6 +92,8 @@ export type WorkerReply =
       /** Ids skipped over (a hole in the sequence). */
       missing: number;
       gaps: number;
+      /** Frames without an id (an error frame, say). */
+      unexpected: number;
       failed: number;
       caughtUp: number;
       /** Sockets open at the end that received no frame since the reconnect. */

@@ -121,6 +121,7 @@ function noteProblems(
     duplicates: number;
     missing: number;
     gaps: number;
+    unexpected: number;
     failed: number;
     silent: number;
     timedOut: boolean;
@@ -129,11 +130,12 @@ function noteProblems(
   notes: string[],
   timeoutMs: number,
 ): void {
-  const count = (key: 'duplicates' | 'missing' | 'gaps' | 'failed' | 'silent'): number =>
+  const count = (key: 'duplicates' | 'missing' | 'gaps' | 'unexpected' | 'failed' | 'silent'): number =>
     sum(replies.map((r) => r[key]));
   if (count('duplicates')) notes.push(`${count('duplicates')} duplicate frames`);
   if (count('missing')) notes.push(`${count('missing')} ids skipped`);
   if (count('gaps')) notes.push(`${count('gaps')} gap frames`);
+  if (count('unexpected')) notes.push(`${count('unexpected')} frames without an id`);
   if (count('failed')) notes.push(`${count('failed')} sockets failed to reconnect or closed before catching up`);
   if (count('silent')) notes.push(`${count('silent')} sockets reconnected but received no frame`);
   if (replies.some((r) => r.timedOut)) notes.push(`not every socket caught up within ${timeoutMs} ms`);

@@ -23,7 +23,7 @@ export const resumeState = {
   duplicates: 0,
   missing: 0,
   gaps: 0,
-  other: 0,
+  unexpected: 0,
   caughtUp: 0,
   failed: 0,
   startAt: 0,
@@ -44,7 +44,7 @@ export function resetResume(count: number): void {
     duplicates: 0,
     missing: 0,
     gaps: 0,
-    other: 0,
+    unexpected: 0,
     caughtUp: 0,
     failed: 0,
     times: [],
@@ -64,7 +64,7 @@ export function onResumeFrame(local: number, buf: Buffer): void {
     return;
   }
   const id = idOfFrame(buf);
-  if (!Number.isFinite(id)) state.other++;
+  if (!Number.isFinite(id)) state.unexpected++;
   else if (!state.replaying) onFirst(local, id);
   else onReplayed(local, id);
 }
@@ -73,7 +73,7 @@ export function onResumeFrame(local: number, buf: Buffer): void {
 function onFirst(local: number, id: number): void {
   const state = resumeState;
   if (state.lastId[local] !== 0) {
-    state.other++;
+    state.unexpected++;
     return;
   }
   state.lastId[local] = id;
@@ -135,11 +135,11 @@ export function resumeAll(cmd: Extract<WorkerCommand, { op: 'resume' }>): Promis
     const finish = (timedOut: boolean): void => {
       clearTimeout(timer);
       state.settle = () => undefined;
-      const { delivered, duplicates, missing, gaps, failed, caughtUp, times } = state;
+      const { delivered, duplicates, missing, gaps, unexpected, failed, caughtUp, times } = state;
       const silent = locals.filter(
         (local) => isOpen(local) && state.lastId[local] + cmd.missed === state.target[local],
       );
-      const counts = { delivered, duplicates, missing, gaps, failed, caughtUp, silent: silent.length };
+      const counts = { delivered, duplicates, missing, gaps, unexpected, failed, caughtUp, silent: silent.length };
       resolve({ op: 'resume-done', ...counts, times, timedOut, errors });
     };
     const timer = setTimeout(() => finish(true), cmd.timeoutMs);
