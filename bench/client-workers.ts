@@ -14,6 +14,8 @@ const REPLY_OF = {
   chat: 'chat-done',
   connect: 'connect-done',
   status: 'status',
+  'resume-drop': 'resume-dropped',
+  resume: 'resume-done',
   close: 'closed',
 } as const satisfies Record<WorkerCommand['op'], WorkerReply['op']>;
 

@@ -35,8 +35,11 @@ export function signToken(secret: string, sub: string, admin = false): string {
   return sign({ sub, roles: admin ? ['admin'] : [] }, secretKey(secret), { algorithm: 'HS256', expiresIn: '12h' });
 }
 
-/** What a client socket opens: the global socket, a push channel, or one side of a chat. */
-export type Endpoint = 'all' | 'push' | 'chat';
+/**
+ * What a client socket opens: the global socket, a push channel, or one side of a chat. `resume`
+ * is the global socket too, with the frame handler that tracks ids (`worker-resume.ts`).
+ */
+export type Endpoint = 'all' | 'push' | 'chat' | 'resume';
 export type Protocol = 'ws' | 'sio';
 
 /** Coordinator → worker. */
@@ -65,6 +68,10 @@ export type WorkerCommand =
       timeoutMs: number;
     }
   | { op: 'status' }
+  /** Every socket is dropped (the TCP connection destroyed), each keeping the last id it received. */
+  | { op: 'resume-drop'; timeoutMs: number }
+  /** Every dropped socket reconnects at once with `?since=<its last id>`; `startAt` is the coordinator's clock. */
+  | { op: 'resume'; ports: number[]; missed: number; startAt: number; timeoutMs: number }
   | { op: 'close' };
 
 /** Worker → coordinator. */
@@ -76,6 +83,26 @@ export type WorkerReply =
   | { op: 'chat-done'; delivered: number; errors: number; rtts: number[]; timedOut: boolean }
   | { op: 'connect-done'; ok: number; failed: number; times: number[]; ms: number; errors: string[] }
   | { op: 'status'; open: number; dropped: number }
+  | { op: 'resume-dropped'; closed: number; withId: number }
+  | {
+      op: 'resume-done';
+      /** Frames received in order: each the id after the last one. */
+      delivered: number;
+      duplicates: number;
+      /** Ids skipped over (a hole in the sequence). */
+      missing: number;
+      gaps: number;
+      /** Frames without an id (an error frame, say). */
+      unexpected: number;
+      failed: number;
+      caughtUp: number;
+      /** Sockets open at the end that received no frame since the reconnect. */
+      silent: number;
+      /** Per socket caught up: ms from `startAt` to its last missed frame. */
+      times: number[];
+      timedOut: boolean;
+      errors: string[];
+    }
   | { op: 'closed' };
 
 /** Percentile `p` (0–100) of sorted values, nearest rank. */

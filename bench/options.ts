@@ -26,6 +26,9 @@ export interface Options {
   idleWindow: number;
   /** The heartbeat of every server in `idle`: what an idle server does is keep its sockets alive. */
   idlePingMs: number;
+  resumeN: number;
+  /** Notifies posted while the sockets are away; up to the servers' HISTORY_SIZE (100) without a gap. */
+  resumeMissed: number;
   connectM: number;
   connectC: number;
   openC: number;
@@ -37,12 +40,13 @@ export interface Options {
 }
 
 const USAGE = `usage: node bench/dist/run.js [options]
-  --scenarios fanout,chat,idle,connect   --servers ours,floor,socketio   --modes single,redis
+  --scenarios fanout,chat,idle,connect,resume   --servers ours,floor,socketio   --modes single,redis
   --repeats 3   --out bench-results/<date>   --quick (small sizes, 1 repeat unless --repeats)
   --fanout-n 10000,5000  --fanout-k 20  --warmup 2  --payload 200
   --chat-pairs 1000  --chat-k 50  --chat-shape contract
   --idle-n 20000  --idle-settle 3  --idle-ping-ms 25000  --idle-window <2 heartbeats: 50>
   --connect-m 5000  --connect-c 100   --open-c 200   --workers 2
+  --resume-n 5000  --resume-missed 50
   --max-minutes 45   --ping-ms 600000   --ours-dist dist   --server-node-args "--prof"`;
 
 function chatShapeOf(value: string): ChatShape {
@@ -76,9 +80,9 @@ export function parseOptions(argv: string[]): Options {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  const scenarios = list('scenarios', 'fanout,chat,idle,connect');
+  const scenarios = list('scenarios', 'fanout,chat,idle,connect,resume');
   for (const s of scenarios)
-    if (!['fanout', 'chat', 'idle', 'connect'].includes(s)) throw new Error(`unknown scenario ${s}`);
+    if (!['fanout', 'chat', 'idle', 'connect', 'resume'].includes(s)) throw new Error(`unknown scenario ${s}`);
   const servers = list('servers', 'ours,floor,socketio') as ServerKind[];
   for (const s of servers) if (!['ours', 'floor', 'socketio'].includes(s)) throw new Error(`unknown server ${s}`);
   const modes = list('modes', 'single,redis') as Mode[];
@@ -104,6 +108,8 @@ export function parseOptions(argv: string[]): Options {
     // Two whole heartbeat intervals: a window of any length cuts a server's ping rounds unevenly.
     idleWindow: num('idle-window', (2 * idlePingMs) / 1000, (2 * idlePingMs) / 1000),
     idlePingMs,
+    resumeN: num('resume-n', 5000, 500),
+    resumeMissed: Math.max(1, Math.floor(num('resume-missed', 50, 10))),
     connectM: num('connect-m', 5000, 500),
     connectC: num('connect-c', 100, 50),
     openC: num('open-c', 200, 100),

@@ -4,13 +4,44 @@
  */
 import type { Options } from './options';
 import type { ScenarioDef } from './report';
+import { resume } from './scenario-resume';
 import { chat, connect, fanout, idle, type Context, type Outcome } from './scenarios';
+import type { ServerKind } from './servers';
 
 export interface Planned {
   def: ScenarioDef;
   run: (ctx: Context) => Promise<Outcome>;
   /** The servers' heartbeat for this scenario's runs; `--ping-ms` (pings kept out) when unset. */
   pingMs?: number;
+  /** Only these servers run it (the others have no equivalent); every server when unset. */
+  servers?: ServerKind[];
+}
+
+/** Why `resume` runs on this service only: said once, in results.md and by the coordinator. */
+export const RESUME_ONLY_OURS =
+  "resume runs on this service only: the floor keeps no history, and Socket.IO's connection state recovery does not work with @socket.io/redis-adapter (bench/README.md, Resume)";
+
+function resumePlanned(options: Options): Planned {
+  return {
+    def: {
+      id: 'resume',
+      title: `resume N=${options.resumeN.toLocaleString('en-US')} × ${options.resumeMissed} missed`,
+      unit: 'frames',
+      curve: `resume: reconnect of all N → socket caught up`,
+      metrics: [
+        { key: 'catchup_s', label: 'time until every socket caught up, s', better: 'lower' },
+        { key: 'catchup_p50_ms', label: 'p50 catch-up ms', better: 'lower' },
+        { key: 'catchup_p99_ms', label: 'p99 catch-up ms', better: 'lower' },
+        { key: 'cpu_s', label: 'server CPU during the reconnect, s', better: 'lower' },
+        { key: 'cpu_us_per_socket', label: 'server CPU µs/resumed socket', better: 'lower' },
+        { key: 'rss_peak_mib', label: 'server peak RSS during it, MiB', better: 'lower' },
+        { key: 'rss_growth_mib', label: 'peak RSS − RSS before, MiB', better: 'lower' },
+        { key: 'redis_cpu_s', label: 'Redis CPU during the reconnect, s', better: 'lower' },
+      ],
+    },
+    run: resume,
+    servers: ['ours'],
+  };
 }
 
 export function plan(options: Options, idleN: number): Planned[] {
@@ -70,6 +101,8 @@ export function plan(options: Options, idleN: number): Planned[] {
         run: (ctx) => idle(ctx, idleN),
         pingMs: options.idlePingMs,
       });
+    } else if (scenario === 'resume') {
+      out.push(resumePlanned(options));
     } else {
       out.push({
         def: {
@@ -95,5 +128,6 @@ export function expectedOf(scenario: string, options: Options, idleN: number): n
   if (scenario.startsWith('fanout-')) return Number(scenario.slice(7)) * options.fanoutK;
   if (scenario === 'chat') return options.chatPairs * options.chatK;
   if (scenario === 'idle') return idleN;
+  if (scenario === 'resume') return options.resumeN * options.resumeMissed;
   return options.connectM;
 }

@@ -58,7 +58,7 @@ export function writeResults({ options, env, notes, idleN, planned, variants, re
     '',
     `- machine: ${env.machine}`,
     `- command: \`${command}\``,
-    `- sizes: fanout N=${options.fanoutN.join(', ')}, K=${options.fanoutK} notifies (+${options.warmup} warm-up not counted) of ~${options.payload} B; chat ${options.chatPairs} pairs × ${options.chatK} messages, shape ${options.chatShape}; idle N=${idleN}, ${options.idleWindow} s window, heartbeat every ${options.idlePingMs / 1000} s; connect M=${options.connectM}, ${options.connectC} at a time; ${options.repeats} repeat(s), order alternating; ${options.workers} client processes`,
+    `- sizes: fanout N=${options.fanoutN.join(', ')}, K=${options.fanoutK} notifies (+${options.warmup} warm-up not counted) of ~${options.payload} B; chat ${options.chatPairs} pairs × ${options.chatK} messages, shape ${options.chatShape}; idle N=${idleN}, ${options.idleWindow} s window, heartbeat every ${options.idlePingMs / 1000} s; connect M=${options.connectM}, ${options.connectC} at a time; resume N=${options.resumeN}, ${options.resumeMissed} missed; ${options.repeats} repeat(s), order alternating; ${options.workers} client processes`,
     `- cells: median over repeats (ratio to this service in the same mode); ↑ higher is better, ↓ lower is better; delivered/expected is summed over every repeat`,
     `- load average at the end ${loadavg()
       .map((l) => l.toFixed(2))

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openFileLimit } from './common';
 import { startWorkers, type Worker } from './client-workers';
 import { parseOptions } from './options';
-import { expectedOf, plan } from './plan';
+import { expectedOf, plan, RESUME_ONLY_OURS } from './plan';
 import { fmt, type RunRecord } from './report';
 import { writeResults } from './results';
 import type { Context } from './scenarios';
@@ -46,6 +46,9 @@ async function main(): Promise<void> {
   for (const n of options.fanoutN) {
     if (n + 200 > limit.soft) throw new Error(`fanout N=${n} does not fit the open-file limit ${limit.soft}`);
   }
+  if (options.scenarios.includes('resume') && options.resumeN + 200 > limit.soft)
+    throw new Error(`resume N=${options.resumeN} does not fit the open-file limit ${limit.soft}`);
+  if (options.scenarios.includes('resume') && options.servers.some((s) => s !== 'ours')) notes.push(RESUME_ONLY_OURS);
 
   // Other sessions may rebuild dist/ (nest build deletes it first): run a private copy.
   let oursMain = '';
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
     idleN,
     idleSettle: options.idleSettle,
     idleWindow: options.idleWindow,
+    resumeN: options.resumeN,
+    resumeMissed: options.resumeMissed,
     connectM: options.connectM,
     connectC: options.connectC,
     openC: options.openC,
@@ -89,12 +94,14 @@ async function main(): Promise<void> {
   const env = { date: new Date().toISOString(), machine: machine(), command, sizes };
   console.log(`bench: ${env.machine}\nbench: writing to ${options.out}`);
 
-  const total = planned.length * options.repeats * variants.length;
+  const variantsOf = (p: (typeof planned)[number]): Variant[] =>
+    variants.filter((v) => !p.servers || p.servers.includes(v.kind));
+  const total = options.repeats * planned.reduce((n, p) => n + variantsOf(p).length, 0);
   let index = 0;
   // Repeats outermost: a deadline then drops the last repeats, not a whole scenario.
   for (let rep = 0; rep < options.repeats; rep++) {
     for (const p of planned) {
-      const order = rep % 2 === 0 ? variants : [...variants].reverse();
+      const order = rep % 2 === 0 ? variantsOf(p) : [...variantsOf(p)].reverse();
       for (const [position, variant] of order.entries()) {
         index++;
         const record: RunRecord = {

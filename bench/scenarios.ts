@@ -20,8 +20,8 @@ import { post } from './http-post';
 import type { Options } from './options';
 import type { Running } from './servers';
 
-const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
-const cpuOf = (pids: number[]): number => sum(pids.map(cpuSeconds));
+export const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+export const cpuOf = (pids: number[]): number => sum(pids.map(cpuSeconds));
 
 export interface Context {
   options: Options;
@@ -39,7 +39,7 @@ export interface Outcome {
   samples?: number[];
 }
 
-async function openPhase(
+export async function openPhase(
   ctx: Context,
   ep: Endpoint | 'mixed',
   n: number,

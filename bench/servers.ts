@@ -133,6 +133,27 @@ function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, lo
   }
 }
 
+/**
+ * A private `redis-server` on a free port of 127.0.0.1, without persistence, answering PING;
+ * stopped again if it does not get there. The caller stops it (`stopChild`).
+ */
+export async function startRedis(logFile: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawnLogged(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    process.env,
+    logFile,
+  );
+  try {
+    await waitFor('redis-server', child, () => redisPing(port), 10_000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { child, port };
+}
+
 /** Starts the variant's servers (and Redis) on free ports of 127.0.0.1, each ready to serve. */
 export async function startVariant(variant: Variant, options: ServerOptions, tag: string): Promise<Running> {
   const started: ChildProcess[] = [];
@@ -153,17 +174,11 @@ export async function startVariant(variant: Variant, options: ServerOptions, tag
   try {
     let redisUrl: string | undefined;
     if (variant.mode === 'redis') {
-      const port = await freePort();
-      redis = spawnLogged(
-        'redis-server',
-        ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
-        process.env,
-        join(options.logDir, `${tag}-redis.log`),
-      );
+      const own = await startRedis(join(options.logDir, `${tag}-redis.log`));
+      redis = own.child;
       started.push(redis);
       watch(redis, 'redis-server');
-      await waitFor('redis-server', redis, () => redisPing(port), 10_000);
-      redisUrl = `redis://127.0.0.1:${port}`;
+      redisUrl = `redis://127.0.0.1:${own.port}`;
     }
     const instances = variant.mode === 'redis' ? 2 : 1;
     const ports: number[] = [];

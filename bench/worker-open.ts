@@ -18,6 +18,7 @@ import {
 import { runBounded } from './bounded';
 import { onChat, onChatFrame, chatState } from './worker-chat';
 import { onFanout, onFanoutFrame, fanoutState } from './worker-fanout';
+import { onResumeFrame, resetResume } from './worker-resume';
 import { SECRET, socketState, type Client } from './worker-state';
 
 function endpointOf(ep: Endpoint | 'mixed', global: number): Endpoint {
@@ -26,13 +27,13 @@ function endpointOf(ep: Endpoint | 'mixed', global: number): Endpoint {
 }
 
 function wsPath(ep: Endpoint, global: number): string {
-  if (ep === 'all') return '/socket/all';
+  if (ep === 'all' || ep === 'resume') return '/socket/all';
   if (ep === 'push') return `/push/${userId(global)}`;
   return `/ws/chat/${chatGroup(global >> 1)}`;
 }
 
 function sioQuery(ep: Endpoint, global: number): Record<string, string> {
-  if (ep === 'all') return { ep };
+  if (ep === 'all' || ep === 'resume') return { ep: 'all' };
   if (ep === 'push') return { ep, user: userId(global) };
   return { ep, group: chatGroup(global >> 1) };
 }
@@ -61,6 +62,7 @@ function openOne(
     const url = `ws://127.0.0.1:${port}${wsPath(ep, global)}?token=${token}`;
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: timeoutMs });
     if (ep === 'all') ws.on('message', (data: Buffer) => onFanoutFrame(local, data));
+    else if (ep === 'resume') ws.on('message', (data: Buffer) => onResumeFrame(local, data));
     else if (ep === 'chat') ws.on('message', (data: Buffer) => onChatFrame(local, data));
     else ws.on('message', () => fanoutState.other++);
     ws.on('open', () => settle(true));
@@ -118,6 +120,7 @@ export async function openAll(cmd: Extract<WorkerCommand, { op: 'open' }>): Prom
   fanoutState.lastSeq = new Int32Array(cmd.count).fill(-1);
   chatState.pairSent = new Int32Array(cmd.count >> 1);
   chatState.pairGot = new Int32Array(cmd.count >> 1);
+  resetResume(cmd.count);
   const errors: string[] = [];
   let ok = 0;
   let failed = 0;

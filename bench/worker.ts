@@ -9,6 +9,7 @@ import { chat } from './worker-chat';
 import { churn } from './worker-connect';
 import { fanoutReport } from './worker-fanout';
 import { closeClient, openAll } from './worker-open';
+import { dropAll, resumeAll } from './worker-resume';
 import { reply, socketState } from './worker-state';
 
 async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
@@ -21,6 +22,10 @@ async function handle(cmd: WorkerCommand): Promise<WorkerReply> {
       return chat(cmd);
     case 'connect':
       return churn(cmd);
+    case 'resume-drop':
+      return dropAll(cmd);
+    case 'resume':
+      return resumeAll(cmd);
     case 'status':
       return { op: 'status', open: socketState.open, dropped: socketState.dropped };
     case 'close':
