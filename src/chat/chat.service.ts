@@ -3,6 +3,7 @@ import { idempotencyKey } from '../common/client-message-id';
 import { InvalidInputError } from '../common/errors';
 import { chatMessageFrame, type AckFrame, type ChatMessage } from '../common/frames';
 import { MessageLimit } from '../common/message-limit';
+import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';
 import { pushGroup } from '../push/push.service';
 import { otherMember, type ChatGroup } from './chat-group';
@@ -19,6 +20,7 @@ export class ChatService {
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
     private readonly limit: MessageLimit,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -36,6 +38,7 @@ export class ChatService {
     const body: ChatMessage = { message: frame.message, from, group: chat.name, ts: Date.now() };
     const id = await this.layer.send(chat.layerGroup, chatMessageFrame(body), {
       idempotencyKey: idempotencyKey(from, frame.cid),
+      historySize: this.config.chatHistorySize,
       unlessAbsent: { userId: to, forwardTo: pushGroup(to) },
     });
     return { type: 'ack', id };

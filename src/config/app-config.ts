@@ -101,6 +101,14 @@ export class AppConfig {
   @Max(100_000)
   HISTORY_SIZE = 100;
 
+  /** History kept per one-to-one chat, where it should be smaller than `HISTORY_SIZE`. */
+  @Type(() => Number)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  HISTORY_SIZE_CHAT?: number;
+
   /** A group's history (and its id counter) expires this long after its last message. */
   @Type(() => Number)
   @IsInt()
@@ -113,6 +121,11 @@ export class AppConfig {
    */
   get messageMaxChars(): number {
     return this.MESSAGE_MAX_CHARS ?? this.WS_MAX_PAYLOAD;
+  }
+
+  /** Chats are many small groups: their history may be set apart (`HISTORY_SIZE_CHAT`). */
+  get chatHistorySize(): number {
+    return this.HISTORY_SIZE_CHAT ?? this.HISTORY_SIZE;
   }
 
   get devLoginEnabled(): boolean {

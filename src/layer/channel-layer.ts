@@ -97,6 +97,11 @@ export interface ChannelLayer {
 }
 
 export interface SendOptions {
+  /**
+   * How many frames of this group's history to keep, where it differs from the layer's size (a
+   * 1:1 chat may keep fewer than a room: chats are many groups). Trims as the send appends.
+   */
+  historySize?: number;
   /** Stores `snapshot.value` under `snapshot.key` in the same step: no reader sees an older one. */
   snapshot?: SnapshotWrite;
   /**

@@ -63,17 +63,18 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
 
   async send(group: GroupName, frame: UnnumberedFrame, options: SendOptions = {}): Promise<number> {
     const name = groupName(group);
-    const { snapshot, idempotencyKey, unlessAbsent } = options;
+    const { snapshot, idempotencyKey, unlessAbsent, historySize } = options;
     const forwardTo = unlessAbsent && groupName(unlessAbsent.forwardTo);
     if (snapshot) groupName(snapshot.key);
     const original = idempotencyKey === undefined ? undefined : this.log.idOfKey(name, idempotencyKey);
     if (original !== undefined) return original;
     if (snapshot) this.snapshots.set(snapshot.key, snapshot.value);
     if (!forwardTo || this.groups.userCount(name, unlessAbsent.userId) > 0) {
-      return this.publish(name, frame, options.inbox === true, idempotencyKey);
+      return this.publish(name, frame, options.inbox === true, idempotencyKey, historySize);
     }
     let numbered = '';
-    const id = this.log.append(name, (n) => Buffer.from((numbered = stampId(frame, n))), idempotencyKey);
+    const keep = (n: number): Buffer => Buffer.from((numbered = stampId(frame, n)));
+    const id = this.log.append(name, keep, idempotencyKey, historySize);
     this.publish(forwardTo, eventFrame(numbered), true);
     return id;
   }
@@ -102,9 +103,9 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
   }
 
   /** Numbers and keeps the frame, and delivers it after the caller's turn of the microtask queue. */
-  private publish(group: GroupName, frame: UnnumberedFrame, inbox: boolean, key?: string): number {
+  private publish(group: GroupName, frame: UnnumberedFrame, inbox: boolean, key?: string, size?: number): number {
     let bytes = Buffer.alloc(0);
-    const id = this.log.append(group, (n) => (bytes = Buffer.from(stampId(frame, n))), key);
+    const id = this.log.append(group, (n) => (bytes = Buffer.from(stampId(frame, n))), key, size);
     if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, id);
     void settled.then(() => this.groups.deliver(group, bytes));
     return id;

@@ -27,12 +27,12 @@ class GroupLog {
 
   constructor(public expiresAt: number) {}
 
-  append(frame: (id: number) => NumberedFrame, limits: HistoryLimits, key: string | undefined): Entry {
+  append(frame: (id: number) => NumberedFrame, size: number, ttlMs: number, key: string | undefined): Entry {
     const entry = { id: ++this.last, frame: frame(this.last), key };
     this.entries.push(entry);
     if (key !== undefined) this.keys.set(key, entry.id);
-    if (this.entries.length > limits.size) this.forget(this.entries.shift());
-    this.expiresAt = Date.now() + limits.ttlMs;
+    while (this.entries.length > size) this.forget(this.entries.shift());
+    this.expiresAt = Date.now() + ttlMs;
     return entry;
   }
 
@@ -77,11 +77,11 @@ export class MemoryHistory {
     return this.live(group)?.idOfKey(key);
   }
 
-  /** Takes the group's next id and keeps the frame built with it. */
-  append(group: GroupName, frame: (id: number) => NumberedFrame, key?: string): number {
+  /** Takes the group's next id and keeps the frame built with it, and the last `size` before it. */
+  append(group: GroupName, frame: (id: number) => NumberedFrame, key?: string, size = this.limits.size): number {
     let log = this.live(group);
     if (!log) this.logs.set(group, (log = new GroupLog(0)));
-    return log.append(frame, this.limits, key).id;
+    return log.append(frame, size, this.limits.ttlMs, key).id;
   }
 
   /** Marks everything up to `id` as received by a member of the inbox `group`. */

@@ -370,6 +370,27 @@ describe.each(layers)('Delivery (v2) on the %s', (_name, makeLayer) => {
       },
     );
 
+    describe('HISTORY_SIZE_CHAT 3', () => {
+      let chats: Cluster;
+      beforeAll(async () => {
+        chats = await layer.start({ HISTORY_SIZE_CHAT: '3' });
+      });
+
+      test.each([
+        ['chat', 3],
+        ['room', 5],
+      ] as const)('%s: of 5 messages, %d are kept', async (kind, kept) => {
+        const s = await stream(chats, kind);
+        const stayed = await open(chats, 'a', s.path, s.reader);
+        for (let n = 0; n < 5; n += 1) await s.send(n);
+        const sent = await raws(stayed, 5);
+        const resumed = await open(chats, 'b', s.path, s.reader, idOf(sent[0]));
+        if (kept < 4) expect(await resumed.next()).toBe(gapText(idOf(sent[0]), idOf(sent[5 - kept])));
+        expect(await raws(resumed, Math.min(kept, 4))).toEqual(sent.slice(Math.max(1, 5 - kept)));
+        await resumed.expectNothingPending();
+      });
+    });
+
     describe('HISTORY_SIZE 5', () => {
       let small: Cluster;
       beforeAll(async () => {

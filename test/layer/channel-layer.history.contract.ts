@@ -67,6 +67,15 @@ export function describeHistoryContract(factory: ChannelLayerFactory): void {
       expect((await layer.history(group, { after: ids[4] })).frames).toHaveLength(SIZE);
     });
 
+    it('keeps the size a send names for its group, and trims to it', async () => {
+      const group = freshGroup();
+      const ids: number[] = [];
+      for (let n = 0; n < 5; n++) ids.push(await layer.send(group, frame({ n }), { historySize: 3 }));
+      const read = await layer.history(group, { after: 0 });
+      expect(read.gap).toEqual({ since: 0, first: ids[2] });
+      expect(read.frames.map((f) => (JSON.parse(String(f)) as { id: number }).id)).toEqual(ids.slice(2));
+    });
+
     it('without state: nothing from 0, a gap with no first id from any later id', async () => {
       const group = freshGroup();
       expect(await layer.history(group, { after: 0 })).toEqual({ gap: null, frames: [], through: null });

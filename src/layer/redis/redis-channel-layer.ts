@@ -182,7 +182,8 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async send(group: GroupName, frame: UnnumberedFrame, options: SendOptions = {}): Promise<number> {
     const name = groupName(group);
-    const { size, ttlMs } = this.options.history;
+    const { ttlMs } = this.options.history;
+    const size = options.historySize ?? this.options.history.size;
     const key = options.idempotencyKey ?? '';
     const keys = this.keys.sendKeys(name);
     const channel = this.keys.groupChannel(name);
@@ -191,7 +192,8 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
       const { userId, forwardTo } = options.unlessAbsent;
       const inbox = groupName(forwardTo);
       keys.push(...this.keys.sendKeys(inbox));
-      const args = [channel, frame, size, ttlMs, key, prefix, userId, this.keys.groupChannel(inbox)];
+      const inboxSize = this.options.history.size;
+      const args = [channel, frame, size, ttlMs, key, prefix, userId, this.keys.groupChannel(inbox), inboxSize];
       return this.redis(async () => integerReply(await sendUnlessAbsentScript.run(this.pub, keys, args), 'send'));
     }
     const args = [channel, frame, size, ttlMs, key, options.inbox ? '1' : '0', prefix];

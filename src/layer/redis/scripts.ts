@@ -231,7 +231,8 @@ return id
 /**
  * `ChannelLayer.send` with `unlessAbsent`. KEYS: the group's five, then the forward (inbox)
  * group's five. ARGV: channel, frame, history size, ttl ms, idempotency key, instance channel
- * prefix, the user who must be present, the forward group's channel. Present: as `send`.
+ * prefix, the user who must be present, the forward group's channel and history size. Present:
+ * as `send`.
  * Absent: the frame is numbered and kept unsent, and `{"event": <it>}` is sent to the inbox
  * (as `eventFrame` builds it). Returns the id in the group.
  */
@@ -247,7 +248,7 @@ if user_present(live_instances(KEYS[4], KEYS[5], ARGV[6]), KEYS[5], ARGV[7]) the
   return id
 end
 local event = '{"event":' .. text .. '}'
-local event_id, event_text = number_and_keep(KEYS[6], KEYS[7], KEYS[8], event, '', size, ARGV[4])
+local event_id, event_text = number_and_keep(KEYS[6], KEYS[7], KEYS[8], event, '', tonumber(ARGV[9]), ARGV[4])
 publish(KEYS[6], KEYS[9], KEYS[10], ARGV[8], event_text, event_id, true, ARGV[6])
 return id
 `,
