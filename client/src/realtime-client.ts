@@ -9,12 +9,13 @@
 // spreads its retries with jittered exponential backoff.
 
 import { Backoff } from './backoff.js';
-import { describe, Dispatcher, LIVE, type FrameHandler, type Handler } from './dispatch.js';
+import { describe, Dispatcher, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
 import { Heartbeat } from './heartbeat.js';
 import { isId, resolveOptions, type ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { probe, type PendingProbe } from './probe.js';
+import { ResumeTracker } from './resume.js';
 import { withQuery } from './url.js';
 import type {
   ClientError,
@@ -38,8 +39,6 @@ export { Backoff } from './backoff.js';
 const OPEN = 1;
 /** Close code for a socket the heartbeat gave up on (4000–4999 are the application's). */
 const CLOSE_NO_PONG = 4000;
-/** What replayed frames are delivered with. */
-const REPLAYED: FrameInfo = Object.freeze({ replayed: true });
 
 /**
  * Opens `url` (the full ws(s) URL of one endpoint) and keeps it open until `close()`. Returns at
@@ -63,14 +62,6 @@ class Client implements RealtimeClient {
   private pendingProbe: PendingProbe | undefined;
   /** `unreachable` is reported once per outage; an open ends the outage. */
   private outageReported = false;
-  /** The last numbered frame's id: the next attempt's `since`. */
-  private last: number | undefined;
-  /**
-   * The socket is open and what the server sends before live frames (the replay after `since`,
-   * or on `/push/:username` the pushes that waited) may still be coming: the answer to the `ping`
-   * sent right after open ends it, since the server writes all of that before it reads a frame.
-   */
-  private replaying = false;
   /** Topics whose snapshot was asked for and whose state has not been lost since. */
   private readonly snapshotted = new Set<string>();
   private readonly outbox = new Outbox();
@@ -79,6 +70,7 @@ class Client implements RealtimeClient {
   private readonly resendBackoff: Backoff;
 
   private readonly settings: ResolvedOptions;
+  private readonly resume: ResumeTracker;
   private readonly heartbeat: Heartbeat;
   private readonly dispatch = new Dispatcher();
 
@@ -87,7 +79,7 @@ class Client implements RealtimeClient {
     private readonly options: ConnectOptions,
   ) {
     this.settings = resolveOptions(url, options);
-    this.last = this.settings.since;
+    this.resume = new ResumeTracker(this.settings.since);
     this.resendBackoff = new Backoff(options.backoff);
     this.heartbeat = new Heartbeat({
       intervalMs: this.settings.heartbeatMs,
@@ -102,7 +94,7 @@ class Client implements RealtimeClient {
   }
 
   get lastId(): number | undefined {
-    return this.last;
+    return this.resume.lastId;
   }
 
   get unacknowledged(): number {
@@ -171,7 +163,7 @@ class Client implements RealtimeClient {
       const value = typeof token === 'function' ? await token() : token;
       if (generation !== this.generation) return; // closed while the token was on its way
       // Read after the token: a frame may have arrived meanwhile.
-      url = withQuery(this.url, value, this.last);
+      url = withQuery(this.url, value, this.resume.lastId);
       socket = new this.settings.WebSocket(url);
     } catch (cause) {
       if (generation === this.generation)
@@ -179,7 +171,7 @@ class Client implements RealtimeClient {
       return;
     }
     this.socket = socket;
-    const resumed = this.last !== undefined;
+    const resumed = this.resume.lastId !== undefined;
     let opened = false;
     socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
@@ -212,7 +204,7 @@ class Client implements RealtimeClient {
     this.outageReported = false;
     this.current = 'open';
     // Marks the end of the replay: the server answers it after writing the replay.
-    this.replaying = this.sendRaw('ping');
+    this.resume.opened(this.sendRaw('ping'));
     // Without a replay, every topic's state may be behind: ask for all of them again. With one,
     // only topics that got their first handler while the socket was away (a gap asks for all).
     if (!resumed) this.snapshotted.clear();
@@ -227,8 +219,7 @@ class Client implements RealtimeClient {
   private handleMessage(data: unknown): void {
     if (data === 'pong') {
       // The first pong after open answers the replay's marker, not the heartbeat.
-      if (this.replaying) this.replaying = false;
-      else this.heartbeat.pong();
+      if (!this.resume.endsReplay()) this.heartbeat.pong();
     } else if (typeof data === 'string') {
       const frame = this.dispatch.parse(data);
       if (frame) this.receive(frame);
@@ -256,9 +247,8 @@ class Client implements RealtimeClient {
       this.dispatch.frame(frame); // a snapshot reply, or a frame the contract does not number
       return;
     }
-    if (this.last !== undefined && id <= this.last) return; // delivered already
-    this.last = id;
-    this.dispatch.frame(frame, this.replaying ? REPLAYED : LIVE);
+    const info = this.resume.receive(id);
+    if (info) this.dispatch.frame(frame, info); // none: delivered already
   }
 
   /** Messages after `since` are lost to this socket: the state they would have changed is stale. */
@@ -351,7 +341,7 @@ class Client implements RealtimeClient {
   /** Forgets the socket: its later events are ignored, its timers cleared. */
   private detach(): void {
     this.socket = undefined;
-    this.replaying = false;
+    this.resume.dropped();
     this.heartbeat.stop();
     // The next open resends everything unacknowledged.
     clearTimer(this.resendTimer);
