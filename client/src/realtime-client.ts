@@ -16,6 +16,7 @@ import { isId, resolveOptions, type ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { probe, type PendingProbe } from './probe.js';
 import { ResumeTracker } from './resume.js';
+import { SnapshotRequests } from './snapshots.js';
 import { withQuery } from './url.js';
 import type {
   ClientError,
@@ -62,8 +63,6 @@ class Client implements RealtimeClient {
   private pendingProbe: PendingProbe | undefined;
   /** `unreachable` is reported once per outage; an open ends the outage. */
   private outageReported = false;
-  /** Topics whose snapshot was asked for and whose state has not been lost since. */
-  private readonly snapshotted = new Set<string>();
   private readonly outbox = new Outbox();
   /** Resends messages the server answered with a passing error (429, 503) while open. */
   private resendTimer: TimerHandle | undefined;
@@ -71,6 +70,7 @@ class Client implements RealtimeClient {
 
   private readonly settings: ResolvedOptions;
   private readonly resume: ResumeTracker;
+  private readonly snapshots: SnapshotRequests;
   private readonly heartbeat: Heartbeat;
   private readonly dispatch = new Dispatcher();
 
@@ -80,6 +80,7 @@ class Client implements RealtimeClient {
   ) {
     this.settings = resolveOptions(url, options);
     this.resume = new ResumeTracker(this.settings.since);
+    this.snapshots = new SnapshotRequests(this.settings.snapshots);
     this.resendBackoff = new Backoff(options.backoff);
     this.heartbeat = new Heartbeat({
       intervalMs: this.settings.heartbeatMs,
@@ -116,7 +117,7 @@ class Client implements RealtimeClient {
   off<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): void {
     // A topic nobody listens to any more is not kept up to date: a new handler needs a snapshot.
     if (this.dispatch.removeTypeHandler(type, handler as unknown as FrameHandler<TypedFrame>))
-      this.snapshotted.delete(type);
+      this.snapshots.forget(type);
   }
 
   onFrame(handler: FrameHandler<InboundFrame>): Unsubscribe {
@@ -207,7 +208,7 @@ class Client implements RealtimeClient {
     this.resume.opened(this.sendRaw('ping'));
     // Without a replay, every topic's state may be behind: ask for all of them again. With one,
     // only topics that got their first handler while the socket was away (a gap asks for all).
-    if (!resumed) this.snapshotted.clear();
+    if (!resumed) this.snapshots.forgetAll();
     // Before the state handlers run, so one that adds a topic handler does not ask twice.
     this.requestSnapshots();
     this.outbox.reset();
@@ -253,17 +254,14 @@ class Client implements RealtimeClient {
 
   /** Messages after `since` are lost to this socket: the state they would have changed is stale. */
   private handleGap(frame: GapFrame): void {
-    this.snapshotted.clear();
+    this.snapshots.forgetAll();
     this.requestSnapshots();
     this.dispatch.gap(frame);
   }
 
   /** Asks for the snapshot of every topic with a handler that has none yet (on `/socket/all`). */
   private requestSnapshots(): void {
-    if (!this.settings.snapshots) return;
-    for (const type of this.dispatch.types()) {
-      if (isTopic(type) && !this.snapshotted.has(type) && this.send({ type })) this.snapshotted.add(type);
-    }
+    this.snapshots.request(this.dispatch.types(), (frame) => this.send(frame));
   }
 
   /** Sends every unacknowledged message not yet sent on this socket, oldest first. */
@@ -379,11 +377,6 @@ class Client implements RealtimeClient {
     this.current = next;
     this.dispatch.state(next);
   }
-}
-
-/** Topics are the `type`s that are not frames of their own (`ack`, `error`, `gap`). */
-function isTopic(type: string): boolean {
-  return type !== 'ack' && type !== 'error' && type !== 'gap';
 }
 
 function closeQuietly(socket: WebSocketLike, code: number, reason: string): void {
