@@ -8,12 +8,11 @@
 // tells a refused handshake from a server that is down (and stops retrying the former), and
 // spreads its retries with jittered exponential backoff.
 
-import { Backoff } from './backoff.js';
 import { describe, Dispatcher, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
 import { Heartbeat } from './heartbeat.js';
+import { MessageSender } from './message-sender.js';
 import { isId, resolveOptions, type ResolvedOptions } from './options.js';
-import { Outbox } from './outbox.js';
 import { probe, type PendingProbe } from './probe.js';
 import { ResumeTracker } from './resume.js';
 import { SnapshotRequests } from './snapshots.js';
@@ -63,14 +62,11 @@ class Client implements RealtimeClient {
   private pendingProbe: PendingProbe | undefined;
   /** `unreachable` is reported once per outage; an open ends the outage. */
   private outageReported = false;
-  private readonly outbox = new Outbox();
-  /** Resends messages the server answered with a passing error (429, 503) while open. */
-  private resendTimer: TimerHandle | undefined;
-  private readonly resendBackoff: Backoff;
 
   private readonly settings: ResolvedOptions;
   private readonly resume: ResumeTracker;
   private readonly snapshots: SnapshotRequests;
+  private readonly messages: MessageSender;
   private readonly heartbeat: Heartbeat;
   private readonly dispatch = new Dispatcher();
 
@@ -81,7 +77,7 @@ class Client implements RealtimeClient {
     this.settings = resolveOptions(url, options);
     this.resume = new ResumeTracker(this.settings.since);
     this.snapshots = new SnapshotRequests(this.settings.snapshots);
-    this.resendBackoff = new Backoff(options.backoff);
+    this.messages = new MessageSender(options.backoff, (text) => this.sendRaw(text));
     this.heartbeat = new Heartbeat({
       intervalMs: this.settings.heartbeatMs,
       timeoutMs: this.settings.pongTimeoutMs,
@@ -99,7 +95,7 @@ class Client implements RealtimeClient {
   }
 
   get unacknowledged(): number {
-    return this.outbox.size;
+    return this.messages.unacknowledged;
   }
 
   start(): void {
@@ -146,9 +142,7 @@ class Client implements RealtimeClient {
       closed.catch(() => undefined);
       return closed;
     }
-    const acked = this.outbox.add(message);
-    if (this.current === 'open') this.flushOutbox();
-    return acked;
+    return this.messages.add(message, this.current === 'open');
   }
 
   close(): void {
@@ -211,8 +205,7 @@ class Client implements RealtimeClient {
     if (!resumed) this.snapshots.forgetAll();
     // Before the state handlers run, so one that adds a topic handler does not ask twice.
     this.requestSnapshots();
-    this.outbox.reset();
-    this.flushOutbox();
+    this.messages.opened();
     this.heartbeat.start();
     this.dispatch.state('open');
   }
@@ -232,11 +225,11 @@ class Client implements RealtimeClient {
   private receive(frame: InboundFrame): void {
     switch (frame.type) {
       case 'ack':
-        if (this.outbox.ack(frame.id)) this.resendBackoff.reset();
+        this.messages.ack(frame.id);
         this.dispatch.frame(frame);
         return;
       case 'error':
-        if (this.outbox.error(frame.code, frame.msg) === 'retry') this.scheduleResend();
+        this.messages.error(frame.code, frame.msg);
         this.dispatch.frame(frame);
         return;
       case 'gap':
@@ -262,22 +255,6 @@ class Client implements RealtimeClient {
   /** Asks for the snapshot of every topic with a handler that has none yet (on `/socket/all`). */
   private requestSnapshots(): void {
     this.snapshots.request(this.dispatch.types(), (frame) => this.send(frame));
-  }
-
-  /** Sends every unacknowledged message not yet sent on this socket, oldest first. */
-  private flushOutbox(): void {
-    for (const entry of this.outbox.unsent()) {
-      if (!this.sendRaw(entry.text)) return; // dropping: the next open resends it
-      this.outbox.sent(entry);
-    }
-  }
-
-  private scheduleResend(): void {
-    if (this.resendTimer !== undefined) return;
-    this.resendTimer = setTimer(() => {
-      this.resendTimer = undefined;
-      this.flushOutbox();
-    }, this.resendBackoff.next());
   }
 
   /** The socket closed (or was given up on), already detached. */
@@ -341,9 +318,7 @@ class Client implements RealtimeClient {
     this.socket = undefined;
     this.resume.dropped();
     this.heartbeat.stop();
-    // The next open resends everything unacknowledged.
-    clearTimer(this.resendTimer);
-    this.resendTimer = undefined;
+    this.messages.dropped();
     clearTimer(this.connectTimer);
     this.connectTimer = undefined;
   }
@@ -357,7 +332,7 @@ class Client implements RealtimeClient {
     const socket = this.socket;
     this.detach();
     if (socket) closeQuietly(socket, 1000, 'client closed');
-    this.outbox.failAll('the client was closed before the server acknowledged the message');
+    this.messages.failAll('the client was closed before the server acknowledged the message');
     this.setState('closed');
   }
 
