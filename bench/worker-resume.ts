@@ -11,44 +11,40 @@ import { reply, SECRET, socketState, type Client } from './worker-state';
 const ID_KEY = Buffer.from('"id":');
 const GAP_PREFIX = Buffer.from('{"type":"gap"');
 
-export const resumeState = {
+/** What a worker counts in one resume run, for its share of `count` sockets; all zero to start. */
+class ResumeCounts {
   /** Per local socket: the id of the last frame received in order (0: none yet). */
-  lastId: new Float64Array(0),
+  lastId: Float64Array;
   /** Per local socket: the id it has caught up at (its last id before the drop + missed). */
-  target: new Float64Array(0),
-  tokens: [] as string[],
-  replaying: false,
-  firstGot: 0,
-  delivered: 0,
-  duplicates: 0,
-  missing: 0,
-  gaps: 0,
-  unexpected: 0,
-  caughtUp: 0,
-  failed: 0,
+  target: Float64Array;
+  tokens: string[] = [];
+  replaying = false;
+  firstGot = 0;
+  delivered = 0;
+  duplicates = 0;
+  missing = 0;
+  gaps = 0;
+  unexpected = 0;
+  caughtUp = 0;
+  failed = 0;
+  times: number[] = [];
+
+  constructor(count: number) {
+    this.lastId = new Float64Array(count);
+    this.target = new Float64Array(count);
+  }
+}
+
+export const resumeState = {
+  ...new ResumeCounts(0),
   startAt: 0,
-  times: [] as number[],
   /** Called whenever a socket is done (caught up, failed or closed early). */
   settle: (): void => undefined,
 };
 
 /** Sizes the state for a worker's share of sockets; called when they are opened. */
 export function resetResume(count: number): void {
-  Object.assign(resumeState, {
-    lastId: new Float64Array(count),
-    target: new Float64Array(count),
-    tokens: [],
-    replaying: false,
-    firstGot: 0,
-    delivered: 0,
-    duplicates: 0,
-    missing: 0,
-    gaps: 0,
-    unexpected: 0,
-    caughtUp: 0,
-    failed: 0,
-    times: [],
-  });
+  Object.assign(resumeState, new ResumeCounts(count));
 }
 
 /** The id the layer stamped as a frame's last field (`"id":N}`), or NaN. */

@@ -8,13 +8,14 @@
 // tells a refused handshake from a server that is down (and stops retrying the former), and
 // spreads its retries with jittered exponential backoff.
 
-import { Backoff } from './backoff.js';
-import { describe, Dispatcher, LIVE, type FrameHandler, type Handler } from './dispatch.js';
+import { describe, Dispatcher, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
 import { Heartbeat } from './heartbeat.js';
+import { MessageSender } from './message-sender.js';
 import { isId, resolveOptions, type ResolvedOptions } from './options.js';
-import { Outbox } from './outbox.js';
 import { probe, type PendingProbe } from './probe.js';
+import { ResumeTracker } from './resume.js';
+import { SnapshotRequests } from './snapshots.js';
 import { withQuery } from './url.js';
 import type {
   ClientError,
@@ -38,8 +39,6 @@ export { Backoff } from './backoff.js';
 const OPEN = 1;
 /** Close code for a socket the heartbeat gave up on (4000–4999 are the application's). */
 const CLOSE_NO_PONG = 4000;
-/** What replayed frames are delivered with. */
-const REPLAYED: FrameInfo = Object.freeze({ replayed: true });
 
 /**
  * Opens `url` (the full ws(s) URL of one endpoint) and keeps it open until `close()`. Returns at
@@ -63,22 +62,11 @@ class Client implements RealtimeClient {
   private pendingProbe: PendingProbe | undefined;
   /** `unreachable` is reported once per outage; an open ends the outage. */
   private outageReported = false;
-  /** The last numbered frame's id: the next attempt's `since`. */
-  private last: number | undefined;
-  /**
-   * The socket is open and what the server sends before live frames (the replay after `since`,
-   * or on `/push/:username` the pushes that waited) may still be coming: the answer to the `ping`
-   * sent right after open ends it, since the server writes all of that before it reads a frame.
-   */
-  private replaying = false;
-  /** Topics whose snapshot was asked for and whose state has not been lost since. */
-  private readonly snapshotted = new Set<string>();
-  private readonly outbox = new Outbox();
-  /** Resends messages the server answered with a passing error (429, 503) while open. */
-  private resendTimer: TimerHandle | undefined;
-  private readonly resendBackoff: Backoff;
 
   private readonly settings: ResolvedOptions;
+  private readonly resume: ResumeTracker;
+  private readonly snapshots: SnapshotRequests;
+  private readonly messages: MessageSender;
   private readonly heartbeat: Heartbeat;
   private readonly dispatch = new Dispatcher();
 
@@ -87,8 +75,9 @@ class Client implements RealtimeClient {
     private readonly options: ConnectOptions,
   ) {
     this.settings = resolveOptions(url, options);
-    this.last = this.settings.since;
-    this.resendBackoff = new Backoff(options.backoff);
+    this.resume = new ResumeTracker(this.settings.since);
+    this.snapshots = new SnapshotRequests(this.settings.snapshots);
+    this.messages = new MessageSender(options.backoff, (text) => this.sendRaw(text));
     this.heartbeat = new Heartbeat({
       intervalMs: this.settings.heartbeatMs,
       timeoutMs: this.settings.pongTimeoutMs,
@@ -102,11 +91,11 @@ class Client implements RealtimeClient {
   }
 
   get lastId(): number | undefined {
-    return this.last;
+    return this.resume.lastId;
   }
 
   get unacknowledged(): number {
-    return this.outbox.size;
+    return this.messages.unacknowledged;
   }
 
   start(): void {
@@ -124,7 +113,7 @@ class Client implements RealtimeClient {
   off<T extends string>(type: T, handler: (frame: FrameOf<T>, info: FrameInfo) => void): void {
     // A topic nobody listens to any more is not kept up to date: a new handler needs a snapshot.
     if (this.dispatch.removeTypeHandler(type, handler as unknown as FrameHandler<TypedFrame>))
-      this.snapshotted.delete(type);
+      this.snapshots.forget(type);
   }
 
   onFrame(handler: FrameHandler<InboundFrame>): Unsubscribe {
@@ -153,9 +142,7 @@ class Client implements RealtimeClient {
       closed.catch(() => undefined);
       return closed;
     }
-    const acked = this.outbox.add(message);
-    if (this.current === 'open') this.flushOutbox();
-    return acked;
+    return this.messages.add(message, this.current === 'open');
   }
 
   close(): void {
@@ -171,7 +158,7 @@ class Client implements RealtimeClient {
       const value = typeof token === 'function' ? await token() : token;
       if (generation !== this.generation) return; // closed while the token was on its way
       // Read after the token: a frame may have arrived meanwhile.
-      url = withQuery(this.url, value, this.last);
+      url = withQuery(this.url, value, this.resume.lastId);
       socket = new this.settings.WebSocket(url);
     } catch (cause) {
       if (generation === this.generation)
@@ -179,7 +166,7 @@ class Client implements RealtimeClient {
       return;
     }
     this.socket = socket;
-    const resumed = this.last !== undefined;
+    const resumed = this.resume.lastId !== undefined;
     let opened = false;
     socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
@@ -212,14 +199,13 @@ class Client implements RealtimeClient {
     this.outageReported = false;
     this.current = 'open';
     // Marks the end of the replay: the server answers it after writing the replay.
-    this.replaying = this.sendRaw('ping');
+    this.resume.opened(this.sendRaw('ping'));
     // Without a replay, every topic's state may be behind: ask for all of them again. With one,
     // only topics that got their first handler while the socket was away (a gap asks for all).
-    if (!resumed) this.snapshotted.clear();
+    if (!resumed) this.snapshots.forgetAll();
     // Before the state handlers run, so one that adds a topic handler does not ask twice.
     this.requestSnapshots();
-    this.outbox.reset();
-    this.flushOutbox();
+    this.messages.opened();
     this.heartbeat.start();
     this.dispatch.state('open');
   }
@@ -227,8 +213,7 @@ class Client implements RealtimeClient {
   private handleMessage(data: unknown): void {
     if (data === 'pong') {
       // The first pong after open answers the replay's marker, not the heartbeat.
-      if (this.replaying) this.replaying = false;
-      else this.heartbeat.pong();
+      if (!this.resume.endsReplay()) this.heartbeat.pong();
     } else if (typeof data === 'string') {
       const frame = this.dispatch.parse(data);
       if (frame) this.receive(frame);
@@ -240,11 +225,11 @@ class Client implements RealtimeClient {
   private receive(frame: InboundFrame): void {
     switch (frame.type) {
       case 'ack':
-        if (this.outbox.ack(frame.id)) this.resendBackoff.reset();
+        this.messages.ack(frame.id);
         this.dispatch.frame(frame);
         return;
       case 'error':
-        if (this.outbox.error(frame.code, frame.msg) === 'retry') this.scheduleResend();
+        this.messages.error(frame.code, frame.msg);
         this.dispatch.frame(frame);
         return;
       case 'gap':
@@ -256,40 +241,20 @@ class Client implements RealtimeClient {
       this.dispatch.frame(frame); // a snapshot reply, or a frame the contract does not number
       return;
     }
-    if (this.last !== undefined && id <= this.last) return; // delivered already
-    this.last = id;
-    this.dispatch.frame(frame, this.replaying ? REPLAYED : LIVE);
+    const info = this.resume.receive(id);
+    if (info) this.dispatch.frame(frame, info); // none: delivered already
   }
 
   /** Messages after `since` are lost to this socket: the state they would have changed is stale. */
   private handleGap(frame: GapFrame): void {
-    this.snapshotted.clear();
+    this.snapshots.forgetAll();
     this.requestSnapshots();
     this.dispatch.gap(frame);
   }
 
   /** Asks for the snapshot of every topic with a handler that has none yet (on `/socket/all`). */
   private requestSnapshots(): void {
-    if (!this.settings.snapshots) return;
-    for (const type of this.dispatch.types()) {
-      if (isTopic(type) && !this.snapshotted.has(type) && this.send({ type })) this.snapshotted.add(type);
-    }
-  }
-
-  /** Sends every unacknowledged message not yet sent on this socket, oldest first. */
-  private flushOutbox(): void {
-    for (const entry of this.outbox.unsent()) {
-      if (!this.sendRaw(entry.text)) return; // dropping: the next open resends it
-      this.outbox.sent(entry);
-    }
-  }
-
-  private scheduleResend(): void {
-    if (this.resendTimer !== undefined) return;
-    this.resendTimer = setTimer(() => {
-      this.resendTimer = undefined;
-      this.flushOutbox();
-    }, this.resendBackoff.next());
+    this.snapshots.request(this.dispatch.types(), (frame) => this.send(frame));
   }
 
   /** The socket closed (or was given up on), already detached. */
@@ -351,11 +316,9 @@ class Client implements RealtimeClient {
   /** Forgets the socket: its later events are ignored, its timers cleared. */
   private detach(): void {
     this.socket = undefined;
-    this.replaying = false;
+    this.resume.dropped();
     this.heartbeat.stop();
-    // The next open resends everything unacknowledged.
-    clearTimer(this.resendTimer);
-    this.resendTimer = undefined;
+    this.messages.dropped();
     clearTimer(this.connectTimer);
     this.connectTimer = undefined;
   }
@@ -369,7 +332,7 @@ class Client implements RealtimeClient {
     const socket = this.socket;
     this.detach();
     if (socket) closeQuietly(socket, 1000, 'client closed');
-    this.outbox.failAll('the client was closed before the server acknowledged the message');
+    this.messages.failAll('the client was closed before the server acknowledged the message');
     this.setState('closed');
   }
 
@@ -389,11 +352,6 @@ class Client implements RealtimeClient {
     this.current = next;
     this.dispatch.state(next);
   }
-}
-
-/** Topics are the `type`s that are not frames of their own (`ack`, `error`, `gap`). */
-function isTopic(type: string): boolean {
-  return type !== 'ack' && type !== 'error' && type !== 'gap';
 }
 
 function closeQuietly(socket: WebSocketLike, code: number, reason: string): void {

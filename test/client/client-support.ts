@@ -1,10 +1,14 @@
 import { createServer, type AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import type {
-  ClientError,
-  ConnectionState,
-  RealtimeClient,
-  WebSocketConstructor,
+import {
+  connect,
+  type ClientError,
+  type ConnectionState,
+  type ConnectOptions,
+  type FrameInfo,
+  type InboundFrame,
+  type RealtimeClient,
+  type WebSocketConstructor,
 } from '../../client/src/realtime-client';
 import { Instance } from '../support/instance';
 import { TEST_SECRET } from '../support/tokens';
@@ -132,6 +136,56 @@ export class Watch {
 
   private recheck(): void {
     for (const check of [...this.checks]) check();
+  }
+}
+
+/** A frame as the application got it, with how it arrived. */
+export type ReceivedFrame = { frame: InboundFrame; replayed: boolean };
+
+/** Every frame `client` hands to its `onFrame` handlers from now on, with how it arrived. */
+export function receivedFrames(client: RealtimeClient): Queue<ReceivedFrame> {
+  const received = new Queue<ReceivedFrame>();
+  client.onFrame((frame: InboundFrame, info: FrameInfo) => received.push({ frame, replayed: info.replayed }));
+  return received;
+}
+
+/**
+ * The clients a suite opens, and what each test checks after them: every client closed, every
+ * socket it made closed, and no timer of the client left pending. Call `setUp()` last in
+ * `beforeEach` and `tearDown()` in `afterEach`.
+ */
+export class TestClients {
+  /** The sockets of the current test's clients; a new log for every test. */
+  log = new SocketLog();
+  readonly timers = new ClientTimers();
+  private readonly clients: RealtimeClient[] = [];
+
+  /** `defaults`: the options every client of the suite gets unless `open` says otherwise. */
+  constructor(private readonly defaults: Partial<ConnectOptions> = {}) {}
+
+  setUp(): void {
+    this.log = new SocketLog();
+    this.timers.install();
+  }
+
+  /** A client on `url` through the recording WebSocket, with the suite's defaults. */
+  open(url: string, options: Partial<ConnectOptions> & Pick<ConnectOptions, 'token'>) {
+    const client = connect(url, { WebSocket: this.log.WebSocket, ...this.defaults, ...options });
+    this.clients.push(client);
+    return { client, watch: new Watch(client) };
+  }
+
+  /** Closes every client, waits for their sockets to close, then runs `stopServers` whatever happened. */
+  async tearDown(stopServers: () => Promise<unknown>): Promise<void> {
+    this.clients.splice(0).forEach((client) => client.close());
+    const left = this.timers.pending;
+    this.timers.uninstall();
+    try {
+      await this.log.allClosed();
+    } finally {
+      await stopServers();
+    }
+    expect(left).toBe(0); // close() clears every timer of the client, whatever state it was in
   }
 }
 

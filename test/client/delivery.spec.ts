@@ -1,18 +1,6 @@
-import {
-  connect,
-  type ConnectOptions,
-  type FrameInfo,
-  type GapFrame,
-  type InboundFrame,
-  type RealtimeClient,
-  type SendError,
-  type TopicFrame,
-} from '../../client/src/realtime-client';
-import { ClientTimers, Queue, SocketLog, WAIT_MS, Watch } from './client-support';
+import type { ConnectOptions, GapFrame, SendError, TopicFrame } from '../../client/src/realtime-client';
+import { Queue, receivedFrames, TestClients, WAIT_MS, Watch, type ReceivedFrame } from './client-support';
 import { ContractServer, type ServerSocket } from './contract-server';
-
-/** A frame as the application got it, with how it arrived. */
-type Got = { frame: InboundFrame; replayed: boolean };
 
 /**
  * The client's side of "nothing lost across reconnects" against a small server that speaks the
@@ -21,27 +9,17 @@ type Got = { frame: InboundFrame; replayed: boolean };
  */
 describe('RealtimeClient: resume, gaps and acknowledged sends', () => {
   let server: ContractServer;
-  let log: SocketLog;
-  const clients: RealtimeClient[] = [];
-  const timers = new ClientTimers();
+  const clients = new TestClients({ backoff: { initialMs: 10, maxMs: 50 } });
   const ROOM = '/ws/room/lobby';
 
   function open(path: string, options: Partial<ConnectOptions> = {}) {
-    const client = connect(server.base + path, {
-      token: 'a.b.c',
-      WebSocket: log.WebSocket,
-      backoff: { initialMs: 10, maxMs: 50 },
-      ...options,
-    });
-    clients.push(client);
-    const got = new Queue<Got>();
-    client.onFrame((frame: InboundFrame, info: FrameInfo) => got.push({ frame, replayed: info.replayed }));
-    return { client, watch: new Watch(client), got };
+    const opened = clients.open(server.base + path, { token: 'a.b.c', ...options });
+    return { ...opened, got: receivedFrames(opened.client) };
   }
 
   /** The next `count` frames the application got. */
-  async function next(got: Queue<Got>, count: number): Promise<Got[]> {
-    const frames: Got[] = [];
+  async function next(got: Queue<ReceivedFrame>, count: number): Promise<ReceivedFrame[]> {
+    const frames: ReceivedFrame[] = [];
     for (let i = 0; i < count; i++) frames.push(await got.next(WAIT_MS, `frame ${i + 1} of ${count}`));
     return frames;
   }
@@ -60,21 +38,10 @@ describe('RealtimeClient: resume, gaps and acknowledged sends', () => {
 
   beforeEach(async () => {
     server = await ContractServer.start();
-    log = new SocketLog();
-    timers.install();
+    clients.setUp();
   });
 
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    const left = timers.pending;
-    timers.uninstall();
-    try {
-      await log.allClosed();
-    } finally {
-      await server.stop();
-    }
-    expect(left).toBe(0);
-  });
+  afterEach(() => clients.tearDown(() => server.stop()));
 
   it('reconnects with since=<last id>, the token and the other parameters kept; gets what it missed once, flagged replayed', async () => {
     const { client, watch, got } = open(`${ROOM}?lang=zh`);

@@ -1,37 +1,32 @@
 import WebSocket from 'ws';
-import {
-  connect,
-  type AckFrame,
-  type ChatFrame,
-  type ConnectOptions,
-  type ErrorFrame,
-  type InboundFrame,
-  type PushFrame,
-  type RealtimeClient,
-  type TopicData,
-  type TopicFrame,
-  type WebSocketConstructor,
+import type {
+  AckFrame,
+  ChatFrame,
+  ConnectOptions,
+  ErrorFrame,
+  InboundFrame,
+  PushFrame,
+  TopicData,
+  TopicFrame,
+  WebSocketConstructor,
 } from '../../client/src/realtime-client';
 import type { Instance } from '../support/instance';
 import { OTHER_SECRET, signToken } from '../support/tokens';
 import { waitFor } from '../support/wait';
-import { ClientTimers, Queue, SocketLog, startInstance, WAIT_MS, Watch } from './client-support';
+import { Queue, startInstance, TestClients, WAIT_MS } from './client-support';
 
 // `ws`'s own class fits the option as it is (a compile-time check).
 const wsFitsTheOption: WebSocketConstructor = WebSocket;
 
 describe('RealtimeClient against a real instance', () => {
   let instance: Instance;
-  let log: SocketLog;
   let admin: string;
-  const clients: RealtimeClient[] = [];
-  const timers = new ClientTimers();
+  const clients = new TestClients({ backoff: { initialMs: 20 } });
+  const { timers } = clients;
 
   /** A client on `path` of the instance, through the recording WebSocket, with fast retries. */
   function open(path: string, options: Partial<ConnectOptions> & Pick<ConnectOptions, 'token'>) {
-    const client = connect(instance.ws + path, { WebSocket: log.WebSocket, backoff: { initialMs: 20 }, ...options });
-    clients.push(client);
-    return { client, watch: new Watch(client) };
+    return clients.open(instance.ws + path, options);
   }
 
   async function notify(topic: string, data: unknown): Promise<number> {
@@ -49,21 +44,10 @@ describe('RealtimeClient against a real instance', () => {
     // A fresh instance each time: snapshots start at null and nothing carries over.
     instance = await startInstance();
     admin = await instance.login('admin', ['admin']);
-    log = new SocketLog();
-    timers.install();
+    clients.setUp();
   });
 
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    const left = timers.pending;
-    timers.uninstall();
-    try {
-      await log.allClosed();
-    } finally {
-      await instance.stop();
-    }
-    expect(left).toBe(0); // close() clears every timer of the client, whatever state it was in
-  });
+  afterEach(() => clients.tearDown(() => instance.stop()));
 
   it('connects: connecting, then open, over one socket', async () => {
     expect(wsFitsTheOption).toBe(WebSocket);
@@ -72,7 +56,7 @@ describe('RealtimeClient against a real instance', () => {
     expect(client.url).toBe(`${instance.ws}/socket/all`);
     await watch.state('open');
     expect(watch.states).toEqual(['open']);
-    expect(log.attempts).toBe(1);
+    expect(clients.log.attempts).toBe(1);
     expect(await connections('chat_all_data')).toBe(1);
     expect(watch.errors).toEqual([]);
   });
@@ -180,7 +164,7 @@ describe('RealtimeClient against a real instance', () => {
   it('heartbeat: pings every heartbeatMs, gets its pongs and stays open on the same socket', async () => {
     const { client, watch } = open('/socket/all', { token: await instance.login('alice'), heartbeatMs: 50 });
     await watch.state('open');
-    const [socket] = log.sockets;
+    const [socket] = clients.log.sockets;
     // The server answers `pong` only to `ping`: three pongs are three pings answered.
     await waitFor(() => socket.received.filter((text) => text === 'pong').length >= 3, {
       timeoutMs: WAIT_MS,
@@ -188,7 +172,7 @@ describe('RealtimeClient against a real instance', () => {
     });
     expect(client.state).toBe('open');
     expect(watch.states).toEqual(['open']);
-    expect(log.attempts).toBe(1);
+    expect(clients.log.attempts).toBe(1);
     expect(watch.errors).toEqual([]);
   });
 
@@ -204,12 +188,12 @@ describe('RealtimeClient against a real instance', () => {
     expect(client.state).toBe('closed');
     expect(watch.states).toEqual(['open', 'closed']);
     expect(timers.pending).toBe(0);
-    await log.allClosed();
+    await clients.log.allClosed();
     await waitFor(async () => (await connections('chat_all_data')) === 0, {
       timeoutMs: WAIT_MS,
       what: 'the server to drop it',
     });
-    expect(log.attempts).toBe(1);
+    expect(clients.log.attempts).toBe(1);
     client.close(); // twice is fine
     expect(watch.states).toEqual(['open', 'closed']);
   });
@@ -221,7 +205,7 @@ describe('RealtimeClient against a real instance', () => {
     client.close();
     expect(client.state).toBe('closed');
     await new Promise((resolve) => setTimeout(resolve, 60)); // the token arrives after the close
-    expect(log.attempts).toBe(0);
+    expect(clients.log.attempts).toBe(0);
     expect(watch.states).toEqual(['closed']);
   });
 
@@ -239,7 +223,7 @@ describe('RealtimeClient against a real instance', () => {
       expect(watch.states).toEqual(['closed']);
       // No retry scheduled: a loop (20 ms backoff) would need a timer, and would make more sockets.
       expect(timers.pending).toBe(0);
-      expect(log.attempts).toBe(1);
+      expect(clients.log.attempts).toBe(1);
       expect(watch.errors).toHaveLength(1);
       expect(client.state).toBe('closed');
     });
@@ -253,7 +237,7 @@ describe('RealtimeClient against a real instance', () => {
       expect(await watch.error('refused')).toMatchObject({ kind: 'refused', status: 401 });
       await watch.state('closed');
       expect(client.state).toBe('closed');
-      expect(log.attempts).toBe(1);
+      expect(clients.log.attempts).toBe(1);
     });
   });
 });

@@ -1,39 +1,17 @@
 import type WebSocket from 'ws';
-import {
-  connect,
-  type ConnectOptions,
-  type GapFrame,
-  type RealtimeClient,
-  type TopicFrame,
-} from '../../client/src/realtime-client';
+import type { GapFrame, TopicFrame } from '../../client/src/realtime-client';
 import type { Instance } from '../support/instance';
 import { waitFor } from '../support/wait';
-import {
-  BareServer,
-  ClientTimers,
-  portOf,
-  Queue,
-  SocketLog,
-  startInstance,
-  unusedPort,
-  WAIT_MS,
-  Watch,
-} from './client-support';
+import { BareServer, portOf, Queue, startInstance, TestClients, unusedPort, WAIT_MS } from './client-support';
 
 type Patients = TopicFrame<'all_patient_page_data'>;
 
 describe('RealtimeClient: reconnects, heartbeat and refusals against servers that go away', () => {
-  let log: SocketLog;
-  const clients: RealtimeClient[] = [];
+  const clients = new TestClients({ backoff: { initialMs: 20, maxMs: 100 } });
+  const { timers } = clients;
+  const open = clients.open.bind(clients);
   const instances: Instance[] = [];
   const bareServers: BareServer[] = [];
-  const timers = new ClientTimers();
-
-  function open(url: string, options: Partial<ConnectOptions> & Pick<ConnectOptions, 'token'>) {
-    const client = connect(url, { WebSocket: log.WebSocket, backoff: { initialMs: 20, maxMs: 100 }, ...options });
-    clients.push(client);
-    return { client, watch: new Watch(client) };
-  }
 
   async function instanceOn(port = 0): Promise<Instance> {
     const instance = await startInstance(port);
@@ -49,25 +27,22 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
 
   /** Waits until the client has made `count` handshake attempts in all. */
   function attempts(count: number): Promise<void> {
-    return waitFor(() => log.attempts >= count, { timeoutMs: WAIT_MS, what: `${count} attempts (${log.attempts})` });
+    return waitFor(() => clients.log.attempts >= count, {
+      timeoutMs: WAIT_MS,
+      what: `${count} attempts (${clients.log.attempts})`,
+    });
   }
 
-  beforeEach(() => {
-    log = new SocketLog();
-    timers.install();
-  });
+  beforeEach(() => clients.setUp());
 
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    const left = timers.pending;
-    timers.uninstall();
-    try {
-      await log.allClosed();
-    } finally {
-      await Promise.all([...instances.splice(0).map((i) => i.stop()), ...bareServers.splice(0).map((s) => s.stop())]);
-    }
-    expect(left).toBe(0);
-  });
+  afterEach(() =>
+    clients.tearDown(() =>
+      Promise.all([
+        ...instances.splice(0).map((instance) => instance.stop()),
+        ...bareServers.splice(0).map((server) => server.stop()),
+      ]),
+    ),
+  );
 
   it('server restarted on the same port: reconnecting, open again with since, a gap (fresh memory layer), snapshots asked for again', async () => {
     const first = await instanceOn();
@@ -101,7 +76,7 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     await watch.state('open');
     // The client resumed from the last id it had; the new instance (a fresh memory layer) has no
     // history of the group: a gap, so the snapshot (null now) replaces what the page showed.
-    const url = new URL(log.sockets[log.sockets.length - 1].url);
+    const url = new URL(clients.log.sockets[clients.log.sockets.length - 1].url);
     expect(url.searchParams.get('since')).toBe(String(client.lastId));
     expect(await gaps.next()).toEqual({ type: 'gap', since: client.lastId, first: null });
     expect(await patients.next()).toEqual({ type: 'all_patient_page_data', data: null });
@@ -110,8 +85,8 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
 
     expect(watch.states).toEqual(['open', 'reconnecting', 'open']);
     expect(watch.errorsOf('refused')).toEqual([]);
-    expect(tokenCalls).toBe(log.attempts); // the token is asked for again before every attempt
-    expect(log.live).toBe(1);
+    expect(tokenCalls).toBe(clients.log.attempts); // the token is asked for again before every attempt
+    expect(clients.log.live).toBe(1);
   });
 
   it('server down from the start: unreachable once, and it keeps trying with backoff', async () => {
@@ -150,7 +125,7 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     await watch.state('open');
     expect(watch.states.slice(0, 3)).toEqual(['open', 'reconnecting', 'open']);
     // No pong was ever received on the first socket; it was a ping it missed, not an error.
-    expect(log.sockets[0].received).toEqual([]);
+    expect(clients.log.sockets[0].received).toEqual([]);
     expect(watch.errors).toEqual([]);
     expect(server.count).toBeGreaterThanOrEqual(2);
   });
@@ -173,9 +148,9 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     client.close();
     expect(client.state).toBe('closed');
     expect(timers.pending).toBe(0);
-    const made = log.attempts;
+    const made = clients.log.attempts;
     await new Promise((resolve) => setTimeout(resolve, 150)); // a few backoff periods: nothing new
-    expect(log.attempts).toBe(made);
+    expect(clients.log.attempts).toBe(made);
     expect(watch.states).toEqual(['reconnecting', 'closed']);
   });
 
@@ -191,7 +166,7 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     expect(await custom.next()).toEqual({ type: 'custom', n: 1 });
     expect(watch.errors.map((error) => error.kind)).toEqual(['frame', 'frame', 'frame', 'frame', 'frame', 'frame']);
     expect(client.state).toBe('open');
-    expect(log.attempts).toBe(1);
+    expect(clients.log.attempts).toBe(1);
   });
 
   it('a handler that throws is reported; the other handlers still run', async () => {

@@ -1,17 +1,9 @@
-import {
-  connect,
-  type ConnectOptions,
-  type FrameInfo,
-  type InboundFrame,
-  type RealtimeClient,
-} from '../../client/src/realtime-client';
+import type { ConnectOptions, InboundFrame } from '../../client/src/realtime-client';
 import { Instance } from '../support/instance';
 import { TEST_SECRET } from '../support/tokens';
 import { waitFor } from '../support/wait';
-import { ClientTimers, Queue, SocketLog, startInstance, WAIT_MS, Watch } from './client-support';
+import { receivedFrames, startInstance, TestClients, WAIT_MS } from './client-support';
 import { Relay } from './relay';
-
-type Got = { frame: InboundFrame; replayed: boolean };
 
 /**
  * "Nothing lost across reconnects" against a real instance, through a relay that fails the
@@ -21,22 +13,18 @@ type Got = { frame: InboundFrame; replayed: boolean };
 describe('RealtimeClient resumes against a real instance', () => {
   let instance: Instance;
   let relay: Relay;
-  let log: SocketLog;
   let admin: string;
-  const clients: RealtimeClient[] = [];
-  const timers = new ClientTimers();
+  const clients = new TestClients({ backoff: { initialMs: 10, maxMs: 50 } });
 
   function open(url: string, options: Partial<ConnectOptions> & Pick<ConnectOptions, 'token'>) {
-    const client = connect(url, { WebSocket: log.WebSocket, backoff: { initialMs: 10, maxMs: 50 }, ...options });
-    clients.push(client);
-    const got = new Queue<Got>();
-    client.onFrame((frame: InboundFrame, info: FrameInfo) => got.push({ frame, replayed: info.replayed }));
-    return { client, watch: new Watch(client), got };
+    const opened = clients.open(url, options);
+    return { ...opened, got: receivedFrames(opened.client) };
   }
 
   /** Waits until the socket the client made last has the answer to its catch-up ping: later frames are live. */
   async function caughtUp(): Promise<void> {
-    const socket = log.sockets[log.sockets.length - 1];
+    const { sockets } = clients.log;
+    const socket = sockets[sockets.length - 1];
     await waitFor(() => socket.received.includes('pong'), { timeoutMs: WAIT_MS, what: 'the catch-up pong' });
   }
 
@@ -50,22 +38,15 @@ describe('RealtimeClient resumes against a real instance', () => {
     instance = await startInstance();
     relay = await Relay.start(instance.ws);
     admin = await instance.login('admin', ['admin']);
-    log = new SocketLog();
-    timers.install();
+    clients.setUp();
   });
 
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    const left = timers.pending;
-    timers.uninstall();
-    try {
-      await log.allClosed();
-    } finally {
+  afterEach(() =>
+    clients.tearDown(async () => {
       await relay.stop();
       await instance.stop();
-    }
-    expect(left).toBe(0);
-  });
+    }),
+  );
 
   it('push: pushed while the connection was down, replayed once after the reconnect with since, then live', async () => {
     const token = await instance.login('alice');
@@ -190,7 +171,7 @@ describe('RealtimeClient resumes against a real instance', () => {
       ]);
       expect(client.unacknowledged).toBe(0);
       client.close();
-      await log.allClosed();
+      await clients.log.allClosed();
     } finally {
       await strict.stop();
     }
