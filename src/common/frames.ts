@@ -4,7 +4,7 @@ import type { JsonValue, TopicData } from './json-value';
 /**
  * Every frame the server writes, by kind, and the one place their texts are built. Group frames
  * (broadcast, chat, push, room) get their `id` from the layer (`stampId`, and its Lua twin in
- * `layer/redis/scripts.ts`); replies meant for one socket (snapshot, ack, error, gap) are not
+ * `layer/redis/history-scripts.ts`); replies meant for one socket (snapshot, ack, error, gap) are not
  * numbered. Frames on the hot paths are written out by template rather than `JSON.stringify`
  * of an object, which costs about twice as much for the same text (`hand-written-frames.spec.ts`).
  */

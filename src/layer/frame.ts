@@ -16,7 +16,7 @@ export function unnumbered(frame: object): UnnumberedFrame {
 
 /**
  * Appends `"id": id` as the frame's last field. The Redis scripts do the same in Lua
- * (`scripts.ts`, `stamp`); the layer contract suite holds the two byte-equal. The frames
+ * (`history-scripts.ts`, `stamp`); the layer contract suite holds the two byte-equal. The frames
  * themselves are built in `common/frames.ts`.
  */
 export function stampId(frame: UnnumberedFrame, id: number): string {

@@ -1,4 +1,4 @@
-import { RedisScript } from '../layer/redis/scripts';
+import { RedisScript } from '../layer/redis/redis-script';
 
 /**
  * KEYS: registry (hash: instance id → 0 while last seen live, else the ms it was first seen

@@ -7,7 +7,7 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { closeConnection, reconnectDelay, redactUrl } from '../layer/redis/redis-connection';
-import { integerReply } from '../layer/redis/scripts';
+import { integerReply } from '../layer/redis/redis-script';
 import { claimScript } from './claim-script';
 
 /**

@@ -13,7 +13,6 @@ import {
 import { gapFrame } from '../../common/frames';
 import type { UnnumberedFrame } from '../frame';
 import { groupName, type GroupName } from '../group-name';
-import { toHistoryRead } from '../history-read';
 import { LocalGroups } from '../local-groups';
 import type { HistoryLimits } from '../memory-history';
 import type { Presence } from '../presence';
@@ -21,7 +20,7 @@ import { closeConnection, createConnection, redactUrl } from './redis-connection
 import { RedisKeys } from './redis-keys';
 import { RedisPresence } from './redis-presence';
 import { RedisSubscriptions } from './redis-subscriptions';
-import { historyScript, integerReply, sendScript, sendUnlessAbsentScript } from './scripts';
+import { RedisHistory } from './redis-history';
 
 export interface RedisChannelLayerOptions {
   /** `redis://` or `rediss://` URL. */
@@ -46,7 +45,7 @@ const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
  *   member gets a frame exactly once and in the order Redis published it. Received bytes go to
  *   the members as they are (no parse, no copy): the send script published the finished frame.
  * - Ids come from a per-group counter in the same Lua script that keeps the frame in the group's
- *   history and publishes it (`scripts.ts`).
+ *   history and publishes it (`history-scripts.ts`).
  * - When `sub` drops, every local group holds what it receives from then on; once `sub` is back,
  *   each reads from history what it missed after the last id it delivered, delivers that (or a
  *   gap frame), then what it held, and only then is the layer available again.
@@ -65,6 +64,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly presence: RedisPresence;
+  private readonly numbered: RedisHistory;
   private readonly subscriptions: RedisSubscriptions;
   private sequence = 0;
   private started = false;
@@ -106,6 +106,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     );
     this.subscriptions = new RedisSubscriptions(this.sub, this.keys, this.groups, this.members, this.logger);
     this.presence = new RedisPresence(this.pub, this.keys, this.groups);
+    this.numbered = new RedisHistory(this.pub, this.keys, options.history);
   }
 
   /** Connects both connections, or rejects (and stops retrying) if Redis is unreachable. */
@@ -182,26 +183,9 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async send(group: GroupName, frame: UnnumberedFrame, options: SendOptions = {}): Promise<number> {
     const name = groupName(group);
-    const { ttlMs } = this.options.history;
-    const size = options.historySize ?? this.options.history.size;
-    const key = options.idempotencyKey ?? '';
-    const keys = this.keys.sendKeys(name);
-    const channel = this.keys.groupChannel(name);
-    const prefix = this.keys.instanceChannelPrefix;
-    if (options.unlessAbsent) {
-      const { userId, forwardTo } = options.unlessAbsent;
-      const inbox = groupName(forwardTo);
-      keys.push(...this.keys.sendKeys(inbox));
-      const inboxSize = this.options.history.size;
-      const args = [channel, frame, size, ttlMs, key, prefix, userId, this.keys.groupChannel(inbox), inboxSize];
-      return this.redis(async () => integerReply(await sendUnlessAbsentScript.run(this.pub, keys, args), 'send'));
-    }
-    const args = [channel, frame, size, ttlMs, key, options.inbox ? '1' : '0', prefix];
-    if (options.snapshot) {
-      keys.push(this.keys.snapshot(groupName(options.snapshot.key)));
-      args.push(options.snapshot.value);
-    }
-    return this.redis(async () => integerReply(await sendScript.run(this.pub, keys, args), 'send'));
+    if (options.unlessAbsent) groupName(options.unlessAbsent.forwardTo);
+    if (options.snapshot) groupName(options.snapshot.key);
+    return this.redis(() => this.numbered.send(name, frame, options));
   }
 
   async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
@@ -255,10 +239,8 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   /** A history read, also while the layer is still restoring (see `catchUp`). */
   private async readHistory(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
-    const keys = [this.keys.state(group), this.keys.history(group)];
-    const args = [String(from.after), from.markReceived ? '1' : '0'];
     try {
-      return historyReply(await historyScript.runBuffer(this.pub, keys, args));
+      return await this.numbered.read(group, from);
     } catch (error) {
       throw new LayerUnavailableError(error);
     }
@@ -325,12 +307,4 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
       }),
     );
   }
-}
-
-/** The history script's reply: first, last, oldest (-1 for none), start, then the frames. */
-function historyReply(reply: unknown): HistoryRead {
-  if (!Array.isArray(reply) || reply.length < 4) throw new TypeError('script history returned no array');
-  const [first, last, oldest, start] = reply.slice(0, 4).map((n: unknown) => integerReply(n, 'history'));
-  const state = first === -1 ? null : { first, last };
-  return toHistoryRead(start, state, oldest === -1 ? null : oldest, reply.slice(4) as Buffer[]);
 }

@@ -11,7 +11,7 @@ export class RedisKeys {
   private readonly groupChannelPrefix: string;
   /**
    * What precedes the instance id in an instance channel. The channel also says an instance is
-   * alive: its `sub` connection holds it from start to shutdown (see `scripts.ts`).
+   * alive: its `sub` connection holds it from start to shutdown (see `presence-scripts.ts`).
    */
   readonly instanceChannelPrefix: string;
 

@@ -3,7 +3,8 @@ import type { GroupName } from '../group-name';
 import type { LocalGroups } from '../local-groups';
 import type { RedisKeys } from './redis-keys';
 import type { Presence } from '../presence';
-import { countMembersScript, hasUserScript, integerReply, writePresenceScript } from './scripts';
+import { countMembersScript, hasUserScript, writePresenceScript } from './presence-scripts';
+import { integerReply } from './redis-script';
 
 /**
  * Shared presence: per group, this instance's member count and per-user counts, in two hashes.
