@@ -96,6 +96,14 @@ export interface ChannelLayer {
   readSnapshot(key: SnapshotKey): Promise<string | null>;
 }
 
+/** How much history each group keeps, and for how long after its last send. */
+export interface HistoryLimits {
+  /** Frames kept per group (unless a send names its own `historySize`). */
+  size: number;
+  /** A group's whole state expires this long after its last send. */
+  ttlMs: number;
+}
+
 export interface SendOptions {
   /**
    * How many frames of this group's history to keep, where it differs from the layer's size (a

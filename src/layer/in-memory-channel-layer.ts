@@ -1,11 +1,19 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { ChannelLayer, GroupMember, HistoryFrom, HistoryRead, SendOptions, SnapshotKey } from './channel-layer';
+import type {
+  ChannelLayer,
+  GroupMember,
+  HistoryFrom,
+  HistoryLimits,
+  HistoryRead,
+  SendOptions,
+  SnapshotKey,
+} from './channel-layer';
 import { eventFrame } from '../common/frames';
-import { stampId, type UnnumberedFrame } from './frame';
+import type { UnnumberedFrame } from './frame';
 import { groupName, type GroupName } from './group-name';
 import { LocalGroups } from './local-groups';
-import { MemoryHistory, type HistoryLimits } from './memory-history';
+import { MemoryHistory, type Entry } from './memory-history';
 import type { Presence } from './presence';
 
 /** Delivery waits on this: a microtask, without the async resource `queueMicrotask` makes per call. */
@@ -69,14 +77,14 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
     const original = idempotencyKey === undefined ? undefined : this.log.idOfKey(name, idempotencyKey);
     if (original !== undefined) return original;
     if (snapshot) this.snapshots.set(snapshot.key, snapshot.value);
+    const kept = this.log.append(name, frame, idempotencyKey, historySize);
     if (!forwardTo || this.groups.userCount(name, unlessAbsent.userId) > 0) {
-      return this.publish(name, frame, options.inbox === true, idempotencyKey, historySize);
+      this.deliverLater(name, kept, options.inbox === true);
+    } else {
+      const forwarded = this.log.append(forwardTo, eventFrame(kept.frame.toString()));
+      this.deliverLater(forwardTo, forwarded, true);
     }
-    let numbered = '';
-    const keep = (n: number): Buffer => Buffer.from((numbered = stampId(frame, n)));
-    const id = this.log.append(name, keep, idempotencyKey, historySize);
-    this.publish(forwardTo, eventFrame(numbered), true);
-    return id;
+    return kept.id;
   }
 
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
@@ -102,12 +110,9 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
     return this.snapshots.get(groupName(key)) ?? null;
   }
 
-  /** Numbers and keeps the frame, and delivers it after the caller's turn of the microtask queue. */
-  private publish(group: GroupName, frame: UnnumberedFrame, inbox: boolean, key?: string, size?: number): number {
-    let bytes = Buffer.alloc(0);
-    const id = this.log.append(group, (n) => (bytes = Buffer.from(stampId(frame, n))), key, size);
-    if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, id);
-    void settled.then(() => this.groups.deliver(group, bytes));
-    return id;
+  /** Delivers a kept frame after the caller's turn of the microtask queue. */
+  private deliverLater(group: GroupName, kept: Entry, inbox: boolean): void {
+    if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, kept.id);
+    void settled.then(() => this.groups.deliver(group, kept.frame));
   }
 }

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { ChannelLayer } from './channel-layer';
-import type { HistoryLimits } from './memory-history';
+import { ChannelLayer, type HistoryLimits } from './channel-layer';
 import { Presence } from './presence';
 import { InMemoryChannelLayer } from './in-memory-channel-layer';
 import { RedisChannelLayer } from './redis/redis-channel-layer';

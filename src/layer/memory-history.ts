@@ -1,16 +1,10 @@
-import type { HistoryFrom, HistoryRead } from './channel-layer';
-import { firstId, type NumberedFrame } from './frame';
+import type { HistoryFrom, HistoryLimits, HistoryRead } from './channel-layer';
+import { firstId, stampId, type NumberedFrame, type UnnumberedFrame } from './frame';
 import type { GroupName } from './group-name';
 import { toHistoryRead } from './history-read';
 
-export interface HistoryLimits {
-  /** Frames kept per group. */
-  size: number;
-  /** A group's state expires this long after its last send. */
-  ttlMs: number;
-}
-
-interface Entry {
+/** A kept frame: its id, its bytes as delivered, and the idempotency key it was sent with. */
+export interface Entry {
   readonly id: number;
   readonly frame: NumberedFrame;
   readonly key?: string;
@@ -27,8 +21,9 @@ class GroupLog {
 
   constructor(public expiresAt: number) {}
 
-  append(frame: (id: number) => NumberedFrame, size: number, ttlMs: number, key: string | undefined): Entry {
-    const entry = { id: ++this.last, frame: frame(this.last), key };
+  append(frame: UnnumberedFrame, size: number, ttlMs: number, key: string | undefined): Entry {
+    const id = ++this.last;
+    const entry = { id, frame: Buffer.from(stampId(frame, id)), key };
     this.entries.push(entry);
     if (key !== undefined) this.keys.set(key, entry.id);
     while (this.entries.length > size) this.forget(this.entries.shift());
@@ -77,11 +72,11 @@ export class MemoryHistory {
     return this.live(group)?.idOfKey(key);
   }
 
-  /** Takes the group's next id and keeps the frame built with it, and the last `size` before it. */
-  append(group: GroupName, frame: (id: number) => NumberedFrame, key?: string, size = this.limits.size): number {
+  /** Numbers `frame` with the group's next id and keeps it, with the last `size` before it. */
+  append(group: GroupName, frame: UnnumberedFrame, key?: string, size = this.limits.size): Entry {
     let log = this.live(group);
     if (!log) this.logs.set(group, (log = new GroupLog(0)));
-    return log.append(frame, size, this.limits.ttlMs, key).id;
+    return log.append(frame, size, this.limits.ttlMs, key);
   }
 
   /** Marks everything up to `id` as received by a member of the inbox `group`. */

@@ -46,7 +46,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
-      if (resume && groups.length === 1) peer.resume(await this.layer.history(groups[0], resume));
+      if (resume) peer.resume(await this.layer.history(onlyGroup(groups), resume));
     } catch (error) {
       await this.layer.disconnect(peer);
       throw error;
@@ -72,4 +72,10 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
       peer.ping();
     }
   }
+}
+
+/** A resuming socket's group: routes that resume (`WsRoute.resume`) have exactly one. */
+function onlyGroup(groups: GroupName[]): GroupName {
+  if (groups.length !== 1) throw new Error(`a resuming socket belongs to one group, not ${groups.length}`);
+  return groups[0];
 }

@@ -1,5 +1,5 @@
 import type { ChannelLayer } from '../../src/layer/channel-layer';
-import type { HistoryLimits } from '../../src/layer/memory-history';
+import type { HistoryLimits } from '../../src/layer/channel-layer';
 import type { Presence } from '../../src/layer/presence';
 import { unnumbered, type UnnumberedFrame } from '../../src/layer/frame';
 import { groupName, type GroupName } from '../../src/layer/group-name';

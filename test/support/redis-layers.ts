@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RedisChannelLayer } from '../../src/layer/redis/redis-channel-layer';
-import type { HistoryLimits } from '../../src/layer/memory-history';
+import type { HistoryLimits } from '../../src/layer/channel-layer';
 import { TEST_HISTORY, type ChannelLayerFactory } from '../layer/channel-layer.fixtures';
 import type { RedisServer } from './redis-server';
 

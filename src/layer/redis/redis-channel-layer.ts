@@ -14,13 +14,14 @@ import { gapFrame } from '../../common/frames';
 import type { UnnumberedFrame } from '../frame';
 import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';
-import type { HistoryLimits } from '../memory-history';
+import type { HistoryLimits } from '../channel-layer';
 import type { Presence } from '../presence';
 import { closeConnection, createConnection, redactUrl } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 import { RedisPresence } from './redis-presence';
 import { RedisSubscriptions } from './redis-subscriptions';
 import { RedisHistory } from './redis-history';
+import { SerialTask } from './serial-task';
 
 export interface RedisChannelLayerOptions {
   /** `redis://` or `rediss://` URL. */
@@ -30,7 +31,7 @@ export interface RedisChannelLayerOptions {
   history: HistoryLimits;
 }
 
-/** How soon a failed presence restore is tried again, while both connections stay up. */
+/** How soon a failed restore (catch-up and presence) is tried again, while both connections stay up. */
 const RESTORE_RETRY_MS = 1000;
 
 /** Member ids are `<instance id>.<n>`: the instance part says which instance channel to use. */
@@ -71,10 +72,11 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   private closing = false;
   /** This instance's presence is written, and readers see it live, on the current connections. */
   private presenceWritten = false;
-  private restoring = false;
-  /** A restore asked for while one was running (a reconnect during a failing restore). */
-  private restoreRequested = false;
-  private restoreRetry: NodeJS.Timeout | undefined;
+  private readonly restoration = new SerialTask(
+    () => this.restore(),
+    (error) => this.restoreFailed(error),
+    RESTORE_RETRY_MS,
+  );
 
   constructor(private readonly options: RedisChannelLayerOptions) {
     this.keys = new RedisKeys(options.prefix, this.instanceId);
@@ -83,7 +85,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
       'pub',
       options.url,
       this.logger,
-      { closing, onLost: () => (this.presenceWritten = false), onReconnected: () => void this.restore() },
+      { closing, onLost: () => (this.presenceWritten = false), onReconnected: () => void this.restoration.run() },
       this.instanceId,
     );
     // While `sub` is away, readers see this instance as dead and may prune its presence.
@@ -99,7 +101,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
           this.presenceWritten = false;
         },
         onReconnected: () => {
-          if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restore());
+          if (this.started && !this.closing) void this.subscriptions.resubscribe().then(() => this.restoration.run());
         },
       },
       this.instanceId,
@@ -129,7 +131,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     if (this.closing) return;
     const canClean = this.started && this.pub.status === 'ready';
     this.closing = true;
-    clearTimeout(this.restoreRetry);
+    this.restoration.stop();
     if (canClean) {
       await this.presence.removeAll().catch((error: unknown) => {
         this.logger.warn(`presence cleanup on shutdown failed: ${String(error)}`);
@@ -266,30 +268,17 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
    * instance while `sub` was away). Only then is the layer available again.
    */
   private async restore(): Promise<void> {
-    clearTimeout(this.restoreRetry);
     if (!this.started || this.closing || this.pub.status !== 'ready' || !this.subscriptions.ready) return;
-    if (this.restoring) {
-      this.restoreRequested = true;
-      return;
-    }
-    this.restoring = true;
-    try {
-      await this.catchUp();
-      await this.presence.rewriteAll();
-      if (this.pub.status === 'ready' && this.subscriptions.ready) this.presenceWritten = true;
-    } catch (error) {
-      // The connections' own listeners report outages; this only matters while they look up.
-      if (this.pub.status === 'ready') {
-        this.logger.error(`restoring after a reconnect failed: ${String(error)}`);
-        this.restoreRetry = setTimeout(() => void this.restore(), RESTORE_RETRY_MS);
-      }
-    } finally {
-      this.restoring = false;
-    }
-    if (this.restoreRequested) {
-      this.restoreRequested = false;
-      await this.restore();
-    }
+    await this.catchUp();
+    await this.presence.rewriteAll();
+    if (this.pub.status === 'ready' && this.subscriptions.ready) this.presenceWritten = true;
+  }
+
+  /** Worth another try while `pub` is up; the connections' own listeners report outages. */
+  private restoreFailed(error: unknown): boolean {
+    if (this.pub.status !== 'ready') return false;
+    this.logger.error(`restoring after a reconnect failed: ${String(error)}`);
+    return true;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { HistoryFrom, HistoryRead, SendOptions } from '../channel-layer';
 import type { UnnumberedFrame } from '../frame';
 import type { GroupName } from '../group-name';
 import { toHistoryRead } from '../history-read';
-import type { HistoryLimits } from '../memory-history';
+import type { HistoryLimits } from '../channel-layer';
 import { historyScript, sendScript, sendUnlessAbsentScript } from './history-scripts';
 import type { RedisKeys } from './redis-keys';
 import { integerReply } from './redis-script';
