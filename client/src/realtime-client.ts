@@ -11,9 +11,10 @@
 import { describe, Dispatcher, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
 import { Heartbeat } from './heartbeat.js';
+import { InboundRouter } from './inbound.js';
 import { MessageSender } from './message-sender.js';
-import { isId, resolveOptions, type ResolvedOptions } from './options.js';
-import { probe, type PendingProbe } from './probe.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
+import { Reconnector } from './reconnect.js';
 import { ResumeTracker } from './resume.js';
 import { SnapshotRequests } from './snapshots.js';
 import { withQuery } from './url.js';
@@ -54,20 +55,17 @@ export function connect(url: string, options: ConnectOptions): RealtimeClient {
 class Client implements RealtimeClient {
   private current: ConnectionState = 'connecting';
   private socket: WebSocketLike | undefined;
-  private openedAt = 0;
   /** Bumped by every attempt and by close(): async work of an older generation is dropped. */
   private generation = 0;
-  private retryTimer: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
-  private pendingProbe: PendingProbe | undefined;
-  /** `unreachable` is reported once per outage; an open ends the outage. */
-  private outageReported = false;
 
   private readonly settings: ResolvedOptions;
   private readonly resume: ResumeTracker;
   private readonly snapshots: SnapshotRequests;
   private readonly messages: MessageSender;
   private readonly heartbeat: Heartbeat;
+  private readonly reconnect: Reconnector;
+  private readonly inbound: InboundRouter;
   private readonly dispatch = new Dispatcher();
 
   constructor(
@@ -83,6 +81,20 @@ class Client implements RealtimeClient {
       timeoutMs: this.settings.pongTimeoutMs,
       ping: () => this.sendRaw('ping'),
       onDead: () => this.giveUpOnSocket(),
+    });
+    this.reconnect = new Reconnector(this.settings, {
+      state: () => this.current,
+      setState: (next) => this.setState(next),
+      reportError: (error) => this.dispatch.error(error),
+      attempt: () => void this.attempt(),
+      close: () => this.close(),
+    });
+    this.inbound = new InboundRouter({
+      resume: this.resume,
+      heartbeat: this.heartbeat,
+      messages: this.messages,
+      dispatch: this.dispatch,
+      gap: (frame) => this.handleGap(frame),
     });
   }
 
@@ -162,7 +174,7 @@ class Client implements RealtimeClient {
       socket = new this.settings.WebSocket(url);
     } catch (cause) {
       if (generation === this.generation)
-        this.retryAfterFailure({ kind: 'unreachable', message: describe(cause), cause });
+        this.reconnect.failed({ kind: 'unreachable', message: describe(cause), cause });
       return;
     }
     this.socket = socket;
@@ -174,12 +186,12 @@ class Client implements RealtimeClient {
       this.handleOpen(resumed);
     });
     socket.addEventListener('message', (event) => {
-      if (this.socket === socket) this.handleMessage(event.data);
+      if (this.socket === socket) this.inbound.route(event.data);
     });
     socket.addEventListener('close', () => {
       if (this.socket !== socket) return;
       this.detach();
-      this.handleDrop(opened, url);
+      this.reconnect.dropped(opened, url);
     });
     // Every error is followed by a close event, handled there; the listener keeps `ws` from throwing.
     socket.addEventListener('error', () => undefined);
@@ -187,7 +199,7 @@ class Client implements RealtimeClient {
       if (this.socket !== socket || opened) return;
       this.detach();
       closeQuietly(socket, 1000, 'connect timeout');
-      this.handleDrop(false, url);
+      this.reconnect.dropped(false, url);
     }, this.settings.connectTimeoutMs);
   }
 
@@ -195,8 +207,7 @@ class Client implements RealtimeClient {
   private handleOpen(resumed: boolean): void {
     clearTimer(this.connectTimer);
     this.connectTimer = undefined;
-    this.openedAt = Date.now();
-    this.outageReported = false;
+    this.reconnect.opened();
     this.current = 'open';
     // Marks the end of the replay: the server answers it after writing the replay.
     this.resume.opened(this.sendRaw('ping'));
@@ -208,41 +219,6 @@ class Client implements RealtimeClient {
     this.messages.opened();
     this.heartbeat.start();
     this.dispatch.state('open');
-  }
-
-  private handleMessage(data: unknown): void {
-    if (data === 'pong') {
-      // The first pong after open answers the replay's marker, not the heartbeat.
-      if (!this.resume.endsReplay()) this.heartbeat.pong();
-    } else if (typeof data === 'string') {
-      const frame = this.dispatch.parse(data);
-      if (frame) this.receive(frame);
-    } else {
-      this.dispatch.error({ kind: 'frame', message: 'a binary frame was dropped' });
-    }
-  }
-
-  private receive(frame: InboundFrame): void {
-    switch (frame.type) {
-      case 'ack':
-        this.messages.ack(frame.id);
-        this.dispatch.frame(frame);
-        return;
-      case 'error':
-        this.messages.error(frame.code, frame.msg);
-        this.dispatch.frame(frame);
-        return;
-      case 'gap':
-        this.handleGap(frame as unknown as GapFrame);
-        return;
-    }
-    const id = frame.id;
-    if (!isId(id)) {
-      this.dispatch.frame(frame); // a snapshot reply, or a frame the contract does not number
-      return;
-    }
-    const info = this.resume.receive(id);
-    if (info) this.dispatch.frame(frame, info); // none: delivered already
   }
 
   /** Messages after `since` are lost to this socket: the state they would have changed is stale. */
@@ -257,60 +233,13 @@ class Client implements RealtimeClient {
     this.snapshots.request(this.dispatch.types(), (frame) => this.send(frame));
   }
 
-  /** The socket closed (or was given up on), already detached. */
-  private handleDrop(opened: boolean, url: string): void {
-    if (this.current === 'closed') return;
-    if (opened) {
-      if (Date.now() - this.openedAt >= this.settings.resetAfterMs) this.settings.backoff.reset();
-      this.setState('reconnecting');
-      this.scheduleRetry();
-      return;
-    }
-    void this.diagnose(url);
-  }
-
-  /** Closed without ever opening: refused (stop) or unreachable (retry)? Asks the server. */
-  private async diagnose(url: string): Promise<void> {
-    const generation = this.generation;
-    const pending = probe(url, this.settings.probeTimeoutMs);
-    this.pendingProbe = pending;
-    const verdict = await pending.verdict;
-    if (generation !== this.generation) return; // closed meanwhile
-    this.pendingProbe = undefined;
-    if (verdict.refused) {
-      this.dispatch.error({ kind: 'refused', status: verdict.status, message: verdict.message });
-      this.close();
-    } else {
-      const { status, message, cause } = verdict;
-      this.retryAfterFailure({ kind: 'unreachable', message, ...(status === undefined ? {} : { status }), cause });
-    }
-  }
-
-  private retryAfterFailure(error: ClientError): void {
-    if (!this.outageReported) {
-      this.outageReported = true;
-      this.dispatch.error(error);
-    }
-    this.setState('reconnecting');
-    this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.current === 'closed') return; // a handler may have closed the client
-    clearTimer(this.retryTimer);
-    this.retryTimer = setTimer(() => {
-      this.retryTimer = undefined;
-      void this.attempt();
-    }, this.settings.backoff.next());
-  }
-
   /** The heartbeat found the socket dead: drop it without waiting for a close handshake. */
   private giveUpOnSocket(): void {
     const socket = this.socket;
     if (!socket) return;
     this.detach();
     closeQuietly(socket, CLOSE_NO_PONG, 'no pong');
-    this.handleDrop(true, '');
+    this.reconnect.dropped(true, '');
   }
 
   /** Forgets the socket: its later events are ignored, its timers cleared. */
@@ -325,10 +254,7 @@ class Client implements RealtimeClient {
 
   private shutdown(): void {
     this.generation += 1;
-    clearTimer(this.retryTimer);
-    this.retryTimer = undefined;
-    this.pendingProbe?.cancel();
-    this.pendingProbe = undefined;
+    this.reconnect.stop();
     const socket = this.socket;
     this.detach();
     if (socket) closeQuietly(socket, 1000, 'client closed');
