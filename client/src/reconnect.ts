@@ -65,6 +65,7 @@ export class Reconnector {
     if (!this.outageReported) {
       this.outageReported = true;
       this.target.reportError(error);
+      if (this.target.state() === 'closed') return; // the error handler closed the client
     }
     this.target.setState('reconnecting');
     this.scheduleRetry();

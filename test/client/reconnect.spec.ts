@@ -101,6 +101,21 @@ describe('RealtimeClient: reconnects, heartbeat and refusals against servers tha
     expect(client.state).toBe('reconnecting');
   });
 
+  it('an error handler that closes the client on unreachable: it stays closed and tries no more', async () => {
+    const port = await unusedPort();
+    const { client, watch } = open(`ws://127.0.0.1:${port}/socket/all`, { token: 't' });
+    client.onError((error) => {
+      if (error.kind === 'unreachable') client.close();
+    });
+    await watch.error('unreachable');
+    const attemptsAtClose = clients.log.attempts;
+    // The claim is that nothing happens: a quiet window of several backoff delays (20-100 ms).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(client.state).toBe('closed');
+    expect(watch.states).toEqual(['closed']);
+    expect(clients.log.attempts).toBe(attemptsAtClose);
+  });
+
   it('the server comes up during the outage: the same client opens, without a new error', async () => {
     const port = await unusedPort();
     // A token the instance about to start will accept: dev-login on a throwaway instance.
