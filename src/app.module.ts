@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { EchoModule } from './echo/echo.module';
 import { HealthController } from './health/health.controller';
 import { LayerModule } from './layer/layer.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
 import { PresenceModule } from './presence/presence.module';
@@ -22,6 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         LayerModule,
         AuthModule.forRoot(config),
         WsModule,

@@ -115,6 +115,37 @@ export class AppConfig {
   @Min(1)
   HISTORY_TTL_S = 86400;
 
+  /** Unsent bytes queued for one socket; past this the socket is closed with 1013 (a slow consumer). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  WS_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+  /** Frames a socket may send per second (bursts up to twice that); over it: error 429, then close 1008. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  WS_MAX_MESSAGES_PER_SEC = 50;
+
+  /** Open sockets per user, across every instance on Redis; the next handshake gets 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  WS_MAX_CONNECTIONS_PER_USER = 20;
+
+  /** HTTP requests per client IP per minute on `/api/*`; over it: 429 with `Retry-After`. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  HTTP_RATE_PER_MIN = 600;
+
+  /** On SIGTERM or SIGINT the process exits within this many ms, whatever its clients do. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 10000;
+
   /**
    * The longest chat or room message accepted. A message can never be longer than its frame, so
    * the default is the frame limit itself: the cap never binds before `WS_MAX_PAYLOAD` does.
