@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { Metrics } from './metrics/metrics.service';
 import { ClaimingRedisServer } from './microservice/claiming-redis-server';
 import { EventClaims } from './microservice/event-claims';
 import { handshakeProbe } from './ws/handshake-probe.middleware';
@@ -31,6 +32,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app.get(HandshakeService),
     app.get(FrameDispatcher),
     config,
+    app.get(Metrics),
   );
   app.useWebSocketAdapter(adapter);
   app.use(handshakeProbe(adapter));

@@ -86,7 +86,8 @@ export function gapFrame(gap: Omit<GapFrame, 'type'>): string {
 }
 
 /** 400 malformed, 403 refused, 404 unknown, 500 server fault, 503 layer unavailable. */
-export type ErrorCode = 400 | 403 | 404 | 500 | 503;
+/** An HTTP status, as the contract's error frames use them (400, 403, 404, 429, 500, 503, ...). */
+export type ErrorCode = number;
 
 export interface ErrorFrame {
   type: 'error';

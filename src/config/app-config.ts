@@ -147,6 +147,27 @@ export class AppConfig {
   SHUTDOWN_GRACE_MS = 10000;
 
   /**
+   * How long an instance's presence lease lasts on Redis without renewal (renewed every third of
+   * it). An instance that stops renewing (killed, frozen, cut off) leaves presence when it lapses.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(300)
+  @Max(60_000)
+  PRESENCE_LEASE_MS = 15000;
+
+  /**
+   * Express's `trust proxy`: whose `X-Forwarded-For` names the client IP that `HTTP_RATE_PER_MIN`
+   * counts. Unset: no proxy is trusted (the TCP peer is the client). A number of hops, `true`, or a
+   * comma list of addresses/subnets (`loopback`, `10.0.0.0/8`).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:/, -]{1,200}$/, {
+    message: 'TRUST_PROXY must be true, a hop count, or a comma list of addresses',
+  })
+  TRUST_PROXY?: string;
+
+  /**
    * The longest chat or room message accepted. A message can never be longer than its frame, so
    * the default is the frame limit itself: the cap never binds before `WS_MAX_PAYLOAD` does.
    */

@@ -6,6 +6,7 @@ import { match, type MatchFunction } from 'path-to-regexp';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
+import type { Metrics } from '../metrics/metrics.service';
 import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService } from './handshake.service';
 import type { Peer } from './peer';
@@ -54,6 +55,7 @@ export class RoutedWsAdapter extends WsAdapter {
     private readonly handshake: HandshakeService,
     private readonly frames: FrameDispatcher,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     super(app);
   }

@@ -48,12 +48,47 @@ export class ChildInstance {
     return this.http.replace(/^http/, 'ws');
   }
 
+  /** The last 4,000 characters the process wrote to stdout and stderr. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Waits until the process has written a line matching `pattern` (within the last 4,000 characters). */
+  async waitForLog(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    await waitFor(() => pattern.test(this.output), { timeoutMs, intervalMs: 20, what: `log line ${pattern}` });
+  }
+
+  /** SIGSTOP: the process freezes with its TCP connections up, like a stuck event loop. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** Sends `signal` without waiting; `exited` tells when the process is gone. */
+  send(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  async exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return { code: this.child.exitCode, signal: this.child.signalCode };
+    }
+    const [code, signal] = (await once(this.child, 'exit')) as [number | null, NodeJS.Signals | null];
+    return { code, signal };
+  }
+
   /** SIGKILL: no shutdown hook runs, so nothing is cleaned up in Redis. */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
   }
 
   async stop(): Promise<void> {
+    this.resume();
     await this.signal('SIGTERM');
   }
 
