@@ -3,7 +3,9 @@ import type { AuthUser } from '../auth/user';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
+import { Metrics } from '../metrics/metrics.service';
 import { Peer } from './peer';
+import { SlowConsumers } from './slow-consumers';
 import { WriteHolds } from './write-holds';
 
 /**
@@ -15,12 +17,16 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PeerHub.name);
   private readonly peers = new Set<Peer>();
   private readonly writes = new WriteHolds();
+  private readonly slow: SlowConsumers;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
     private readonly config: AppConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.slow = new SlowConsumers(config.WS_MAX_BUFFERED_BYTES, metrics);
+  }
 
   onModuleInit(): void {
     this.heartbeat = setInterval(() => this.pingAll(), this.config.WS_PING_INTERVAL_MS);
@@ -42,7 +48,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
    * behind, when the layer can't.
    */
   async open<P>(user: AuthUser, params: P, groups: GroupName[], resume?: HistoryFrom): Promise<Peer<P>> {
-    const peer = new Peer(this.layer.newMemberId(), user, params, this.writes);
+    const peer = new Peer(this.layer.newMemberId(), user, params, this.writes, this.slow);
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);

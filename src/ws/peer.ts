@@ -4,6 +4,7 @@ import type { AuthUser } from '../auth/user';
 import { gapFrame, type ErrorCode, type ReplyFrame } from '../common/frames';
 import type { GroupMember, HistoryRead } from '../layer/channel-layer';
 import { idOf } from '../layer/frame';
+import type { SlowConsumers } from './slow-consumers';
 import { SharedFraming, textFrame } from './text-frame';
 import type { HeldWrites, WriteHolds } from './write-holds';
 
@@ -33,13 +34,18 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
    */
   private waiting?: (() => Promise<void>)[];
   private handling = false;
+  /** Unsent bytes past which this peer is a slow consumer: the limit, plus an attach replay until it has left. */
+  private maxBuffered: number;
 
   constructor(
     readonly id: string,
     readonly user: AuthUser,
     readonly params: P,
     private readonly writes: WriteHolds,
-  ) {}
+    private readonly slow: SlowConsumers,
+  ) {
+    this.maxBuffered = slow.limit;
+  }
 
   get userId(): string {
     return this.user.id;
@@ -54,8 +60,14 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     this.connection = connection;
     const held = this.held ?? [];
     this.held = undefined;
-    // Written as they are: `deliver` and `resume` already dropped what a replay carried.
-    for (const frame of held) this.write(broadcasts.of(frame));
+    if (held.length === 0) return;
+    // Written as they are: `deliver` and `resume` already dropped what a replay carried. A replay
+    // (up to HISTORY_SIZE frames) may pass the limit at once, legitimately: it is allowed on top
+    // of the limit until its last frame has left for the kernel.
+    const last = held.length - 1;
+    for (let i = 0; i < last; i += 1) connection.write(broadcasts.of(held[i]));
+    connection.write(broadcasts.of(held[last]), () => (this.maxBuffered = this.slow.limit));
+    if (connection.writableLength > 0) this.maxBuffered = this.slow.limit + connection.writableLength;
   }
 
   /** Group frames from the layer: the same Buffer for every recipient, framed once for all. */
@@ -120,10 +132,15 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
    * Writes a whole WebSocket frame straight to the connection, past `ws`'s sender. Safe because
    * that sender never holds frames back here (no compression, no Blobs), so this and its own
    * frames (pings, close) leave in the order they were written. Drops the frame unless the socket
-   * is open: a closing peer is not an error.
+   * is open: a closing peer is not an error, and a slow consumer is closing. `writableLength` is
+   * all this socket has unsent in the process: `ws`'s sender writes its pings and close frames to
+   * the same connection and holds nothing back itself.
    */
   private write(frame: Buffer): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.connection?.write(frame);
+    const connection = this.connection;
+    if (this.socket?.readyState !== WebSocket.OPEN || !connection) return;
+    connection.write(frame);
+    if (connection.writableLength > this.maxBuffered) this.slow.cut(this, connection.writableLength);
   }
 
   sendError(code: ErrorCode, msg: string): void {

@@ -1,5 +1,7 @@
 import type { AuthUser } from '../../src/auth/user';
 import { Peer } from '../../src/ws/peer';
+import { Metrics } from '../../src/metrics/metrics.service';
+import { SlowConsumers } from '../../src/ws/slow-consumers';
 import { WriteHolds } from '../../src/ws/write-holds';
 
 /** A peer's frames are handled one at a time, in the order they came, whatever each one awaits. */
@@ -7,7 +9,7 @@ describe('Peer inbox', () => {
   const user: AuthUser = { id: 'alice', roles: [] };
 
   it('starts a task at once when idle, and holds later ones until the one before has finished', async () => {
-    const peer = new Peer('p1', user, {}, new WriteHolds());
+    const peer = new Peer('p1', user, {}, new WriteHolds(), new SlowConsumers(1024 * 1024, new Metrics()));
     const log: string[] = [];
     let finishFirst!: () => void;
     const firstDone = new Promise<void>((resolve) => (finishFirst = resolve));
