@@ -37,7 +37,7 @@ export class SlowReader {
     const reader = new SlowReader(new WebSocket(target.toString()));
     const { socket } = reader;
     socket.once('upgrade', (response: IncomingMessage) => {
-      reader.connection = response.socket as Socket;
+      reader.connection = response.socket;
       reader.connection.pause();
     });
     await withTimeout(
@@ -71,5 +71,60 @@ export class SlowReader {
   async destroy(): Promise<void> {
     if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
     await this.closed;
+  }
+}
+
+/**
+ * The server's end of a connection, watched from inside the process (the instance runs in the
+ * test's): the bytes of every write to it, and its unsent bytes right after each, which is the
+ * figure the server compares with `WS_MAX_BUFFERED_BYTES`.
+ */
+export class ServerEnd {
+  /** `writableLength` right after each write, in order. */
+  readonly queuedAfterWrite: number[] = [];
+  readonly writes: Buffer[] = [];
+  /** When the last write was made (`performance.now()`). */
+  lastWriteAt = 0;
+  /** When the connection closed (`performance.now()`), once it has. */
+  closedAt?: number;
+  readonly closed: Promise<void>;
+
+  constructor(readonly socket: Socket) {
+    const write = socket.write.bind(socket) as (chunk: Buffer, callback?: (error?: Error | null) => void) => boolean;
+    const watched = (chunk: Buffer, callback?: (error?: Error | null) => void): boolean => {
+      const ok = write(chunk, callback);
+      this.writes.push(chunk);
+      this.queuedAfterWrite.push(socket.writableLength);
+      this.lastWriteAt = performance.now();
+      return ok;
+    };
+    socket.write = watched as Socket['write'];
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closedAt = performance.now();
+        resolve();
+      }),
+    );
+  }
+
+  /** Unsent bytes now. */
+  get queued(): number {
+    return this.socket.writableLength;
+  }
+}
+
+/** Every TCP connection an HTTP server accepts, to find the server's end of a client's. */
+export class ServerEnds {
+  private readonly accepted: Socket[] = [];
+
+  constructor(server: { on(event: 'connection', listener: (socket: Socket) => void): unknown }) {
+    server.on('connection', (socket) => this.accepted.push(socket));
+  }
+
+  /** The server's end of `reader`'s connection, watched from now on. */
+  of(reader: SlowReader): ServerEnd {
+    const socket = this.accepted.find((candidate) => candidate.remotePort === reader.localPort);
+    if (!socket) throw new Error(`no accepted connection from port ${reader.localPort}`);
+    return new ServerEnd(socket);
   }
 }
