@@ -60,7 +60,7 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     this.connection = connection;
     const held = this.held ?? [];
     this.held = undefined;
-    if (held.length === 0) return;
+    if (held.length === 0 || !this.isOpen) return;
     // Written as they are: `deliver` and `resume` already dropped what a replay carried. A replay
     // (up to HISTORY_SIZE frames) may pass the limit at once, legitimately: it is allowed on top
     // of the limit until its last frame has left for the kernel.
