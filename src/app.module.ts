@@ -13,6 +13,7 @@ import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
 import { PresenceModule } from './presence/presence.module';
 import { PushModule } from './push/push.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RoomModule } from './room/room.module';
 import { WsModule } from './ws/ws.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
+        RateLimitModule.forRoot(config),
         LayerModule,
         AuthModule.forRoot(config),
         WsModule,

@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { Metrics } from './metrics/metrics.service';
 import { ClaimingRedisServer } from './microservice/claiming-redis-server';
 import { EventClaims } from './microservice/event-claims';
+import { trustProxySetting } from './rate-limit/trust-proxy';
 import { handshakeProbe } from './ws/handshake-probe.middleware';
 import { FrameDispatcher } from './ws/frame-dispatcher';
 import { HandshakeService } from './ws/handshake.service';
@@ -26,6 +27,8 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger ?? ['log', 'warn', 'error'],
   });
+  // Which X-Forwarded-For hops name the client (HTTP_RATE_PER_MIN counts per client IP); unset: none.
+  if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
   const adapter = new RoutedWsAdapter(
     app,
     app.get(PeerHub),

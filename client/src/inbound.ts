@@ -1,6 +1,6 @@
 // What the client does with each message event of the open socket: `pong` ends the replay or
 // answers the heartbeat; `ack` and `error` answer the oldest message in flight and are delivered
-// like any frame; a `gap` goes to the client, whose topics are stale; a numbered frame is
+// like any frame (a 429 is also reported to `onError`); a `gap` goes to the client, whose topics are stale; a numbered frame is
 // delivered unless it was delivered already (resume.ts); any other frame is delivered as it is.
 
 import type { Dispatcher } from './dispatch.js';
@@ -11,6 +11,9 @@ import type { ResumeTracker } from './resume.js';
 import type { GapFrame, InboundFrame } from './types.js';
 
 /** The parts of the client that inbound frames concern. */
+/** The error frame's code for a frame over the server's rate limit. */
+const TOO_MANY = 429;
+
 export interface InboundTargets {
   resume: ResumeTracker;
   heartbeat: Heartbeat;
@@ -46,6 +49,9 @@ export class InboundRouter {
         return;
       case 'error':
         messages.error(frame.code, frame.msg);
+        // Over the server's frame rate: the frame was dropped, and the socket will be closed
+        // (1008) if it keeps that pace. Reported, not thrown; a sendMessage() is sent again.
+        if (frame.code === TOO_MANY) dispatch.error({ kind: 'limited', status: TOO_MANY, message: String(frame.msg) });
         dispatch.frame(frame);
         return;
       case 'gap':

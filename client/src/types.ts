@@ -131,13 +131,16 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
  * `refused`: the server refused the handshake (`status` 400, 401, 403 or 404); the client is closed.
  * `unreachable`: no connection and the server is down or answers something else; the client keeps
  * trying (reported once per outage). `frame`: an inbound frame was not a JSON object; it was dropped.
- * `handler`: one of your handlers threw; the others still ran.
+ * `handler`: one of your handlers threw; the others still ran. `limited`: the server refused a
+ * frame this socket sent because it sends too fast (an error frame with code 429, `status` 429);
+ * the socket stays open, a `sendMessage()` is sent again after a backoff, anything sent with
+ * `send()` is lost. A socket that keeps it up for 10 s is closed (1008) and reconnects.
  */
-export type ClientErrorKind = 'refused' | 'unreachable' | 'frame' | 'handler';
+export type ClientErrorKind = 'refused' | 'unreachable' | 'frame' | 'handler' | 'limited';
 
 export interface ClientError {
   kind: ClientErrorKind;
-  /** The HTTP status of a refused handshake (`refused`), or what the probe got (`unreachable`). */
+  /** The HTTP status of a refused handshake (`refused`), what the probe got (`unreachable`), or 429 (`limited`). */
   status?: number;
   message: string;
   /** The exception behind the error, if there was one. */

@@ -8,6 +8,13 @@ export type InboundFrame =
  * JSON object for the gateway (or the raw text, for endpoints that take text), or why it is
  * refused. Oversized frames never get here: `ws` closes those with 1009 (maxPayload).
  */
+const PING = Buffer.from('ping');
+
+/** Whether a message is the text `ping`, without decoding it: for frames over the rate limit. */
+export function isPing(data: RawData, isBinary: boolean): boolean {
+  return !isBinary && Buffer.isBuffer(data) && data.length === 4 && data.equals(PING);
+}
+
 export function readFrame(data: RawData, isBinary: boolean, takesText: boolean): InboundFrame {
   if (isBinary) return { kind: 'invalid', reason: 'binary frames are not supported: send UTF-8 text' };
   const text = toText(data);

@@ -3,6 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { match, type MatchFunction } from 'path-to-regexp';
+import type { Counter } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
@@ -11,7 +12,8 @@ import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService } from './handshake.service';
 import type { Peer } from './peer';
 import { PeerHub } from './peer-hub';
-import { readFrame } from './read-frame';
+import { FrameRate, FrameVerdict } from './frame-rate';
+import { isPing, readFrame } from './read-frame';
 import { writeRefusal } from './refusal';
 import { HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
 
@@ -36,6 +38,9 @@ interface Located {
 /** How long a closing peer gets to answer the close frame at shutdown before it is cut. */
 const CLOSE_GRACE_MS = 500;
 
+/** The reason of the 1008 that closes a socket over its frame rate for 10 s. */
+const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
+
 /**
  * Nest's `WsAdapter` routes on exact paths and knows nothing of tokens. This one owns the HTTP
  * server's single `upgrade` listener: it matches path patterns (`/ws/chat/:group`), runs the
@@ -48,6 +53,9 @@ export class RoutedWsAdapter extends WsAdapter {
   private readonly endpoints: Endpoint[] = [];
   private readonly sockets = new WeakMap<Peer, { socket: WebSocket; route: WsRoute<unknown> }>();
   private listening = false;
+  /** `ws_rate_limited_total{limit="frames"}`, bound once: a refusal is then a plain increment. */
+  private readonly framesRefused: Counter.Internal;
+  private readonly tooManyFrames: string;
 
   constructor(
     app: INestApplication,
@@ -58,6 +66,9 @@ export class RoutedWsAdapter extends WsAdapter {
     private readonly metrics: Metrics,
   ) {
     super(app);
+    this.framesRefused = metrics.rateLimited.labels('frames');
+    const perSecond = config.WS_MAX_MESSAGES_PER_SEC;
+    this.tooManyFrames = `too many frames: at most ${perSecond} a second, in bursts of up to ${2 * perSecond}`;
   }
 
   override create(_port: number, options?: Partial<RoutedGatewayOptions>): WebSocketServer {
@@ -84,7 +95,11 @@ export class RoutedWsAdapter extends WsAdapter {
     const { socket, route } = attached;
     const handler = this.frames.handlerOf(route);
     const takesText = handler?.takesText === true;
+    // One bucket per socket, made here so that the listener below is its only holder.
+    const rate = new FrameRate(this.config.WS_MAX_MESSAGES_PER_SEC);
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      const verdict = rate.take();
+      if (verdict !== FrameVerdict.Within) return this.overLimit(peer, verdict, isPing(data, isBinary));
       const frame = readFrame(data, isBinary, takesText);
       if (frame.kind === 'ping') return peer.sendText('pong');
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
@@ -97,6 +112,27 @@ export class RoutedWsAdapter extends WsAdapter {
           peer.releaseWrites();
         }
       });
+    });
+  }
+
+  /**
+   * A frame over the socket's rate: not handled (not even parsed). It gets its 429 in turn with
+   * the replies to the frames before it, and a socket over the limit 10 s on is closed after it.
+   * The text `ping` is the exception: the heartbeat must keep working, so it is answered, but it
+   * counts toward the bucket and toward the 10 s like any frame.
+   */
+  private overLimit(peer: Peer, verdict: FrameVerdict, ping: boolean): void {
+    const close = verdict === FrameVerdict.Close;
+    if (ping) {
+      peer.sendText('pong');
+      if (close) peer.enqueue(async () => peer.close(1008, FRAME_RATE_CLOSE_REASON));
+      return;
+    }
+    this.framesRefused.inc();
+    const msg = this.tooManyFrames;
+    peer.enqueue(async () => {
+      peer.sendError(429, msg);
+      if (close) peer.close(1008, FRAME_RATE_CLOSE_REASON);
     });
   }
 
