@@ -4,7 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { Peer } from './peer';
+import { TokenExpiry } from './token-expiry';
 import { WriteHolds } from './write-holds';
+import { HandshakeRefusal } from './ws-route';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them
@@ -20,6 +22,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
     private readonly config: AppConfig,
+    private readonly expiry: TokenExpiry,
   ) {}
 
   onModuleInit(): void {
@@ -47,16 +50,23 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
       if (resume) peer.resume(await this.layer.history(onlyGroup(groups), resume));
+      // The token was checked before the joins, which take time. Checked again here, where no
+      // timer can run before the adapter attaches the socket: an expiry scheduled from now on
+      // finds the socket there to close.
+      if (user.expiresAt !== undefined && user.expiresAt <= Date.now())
+        throw new HandshakeRefusal(401, 'token expired');
     } catch (error) {
       await this.layer.disconnect(peer);
       throw error;
     }
     this.peers.add(peer);
+    this.expiry.watch(peer);
     return peer;
   }
 
   async close(peer: Peer): Promise<void> {
     if (!this.peers.delete(peer)) return;
+    this.expiry.forget(peer);
     await this.layer.disconnect(peer);
   }
 
