@@ -61,6 +61,8 @@ describe('token expiry', () => {
   afterEach(async () => {
     jest.restoreAllMocks();
     await sockets.closeAll();
+    // The server sees a close a moment after the client: the next test counts from zero.
+    await waitFor(() => hub().size === 0, { timeoutMs: WAIT_MS, what: 'the server to drop every socket' });
   });
 
   afterAll(async () => {
