@@ -5,7 +5,8 @@ import { connect } from '/client/realtime-client.js';
 
 const SESSION_KEY = 'nest-realtime-demo.session';
 /** Options of every socket: retries no further apart than 5 s, so the demo comes back quickly. */
-const SOCKET_OPTIONS = { backoff: { maxMs: 5000 } };
+/** Every socket of the page: a fresh token from dev-login when the server says the token expired. */
+const SOCKET_OPTIONS = { backoff: { maxMs: 5000 }, getToken: () => renewToken() };
 /** Chat ids: a user id without `_`, since `_` separates the two ids of a chat group. */
 const CHAT_ID = /^[A-Za-z0-9-]{1,64}$/;
 const DECIMAL = /^[0-9]+$/;
@@ -142,6 +143,8 @@ function describeError(label, error) {
       const why = REFUSALS[error.status] ?? error.message ?? 'refused';
       return `${label}: handshake refused with HTTP ${error.status ?? '?'} (${why}).`;
     }
+    case 'token':
+      return `${label}: the session expired and no new token could be had (${error.message}).`;
     case 'unreachable': {
       const answer = error.status === undefined ? '' : ` (it answered HTTP ${error.status})`;
       return `${label}: server unreachable${answer}, retrying…`;
@@ -177,8 +180,8 @@ function watch(client, name, label, current = () => true) {
     if (!current()) return;
     // A handler of this page threw (the client caught it): a bug to see in the console too.
     if (error.kind === 'handler') console.error('[demo]', label, error.message, error.cause);
-    const again =
-      error.kind === 'refused' && error.status === 401 ? { label: 'Sign in again', run: signOut } : undefined;
+    const signInAgain = error.kind === 'token' || (error.kind === 'refused' && error.status === 401);
+    const again = signInAgain ? { label: 'Sign in again', run: signOut } : undefined;
     setError(name, describeError(label, error), again);
   });
   client.onFrame((frame) => {
@@ -195,7 +198,8 @@ function watch(client, name, label, current = () => true) {
 // ---------------------------------------------------------------------------------------------
 // Sign in / out
 
-async function signIn(user, admin) {
+/** A token for `user` from dev-login; throws an Error that says why there is none. */
+async function requestToken(user, admin) {
   let response;
   try {
     response = await fetch('/api/auth/dev-login', {
@@ -204,18 +208,49 @@ async function signIn(user, admin) {
       body: JSON.stringify(admin ? { username: user, roles: ['admin'] } : { username: user }),
     });
   } catch {
-    setError('login', 'Sign-in failed: the server is unreachable.');
-    return;
+    throw new Error('the server is unreachable');
   }
   const body = await response.json().catch(() => null);
   if (!response.ok || typeof body?.token !== 'string') {
     const hint = response.status === 404 ? 'dev-login is off on this server (AUTH_DEV_LOGIN)' : httpMessage(body);
-    setError('login', `Sign-in failed: HTTP ${response.status} (${hint}).`);
+    throw new Error(`HTTP ${response.status} (${hint})`);
+  }
+  return body.token;
+}
+
+async function signIn(user, admin) {
+  let token;
+  try {
+    token = await requestToken(user, admin);
+  } catch (error) {
+    setError('login', `Sign-in failed: ${error.message}.`);
     return;
   }
   setError('login');
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ user, admin, token: body.token }));
-  start({ user, admin, token: body.token });
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ user, admin, token }));
+  start({ user, admin, token });
+}
+
+/** The request for a fresh token in flight, shared: the page's sockets' tokens expire together. */
+let renewal = null;
+
+/**
+ * The clients' `getToken`: asked when the server closed a socket because its token expired (4001)
+ * or refused the token (401). Signs the same user in again, and keeps the token for the next page
+ * load and for the admin panel's requests.
+ */
+function renewToken() {
+  const { user, admin } = session;
+  renewal ??= requestToken(user, admin)
+    .then((token) => {
+      if (session.user === user) {
+        session.token = token;
+        sessionStorage.setItem(SESSION_KEY, JSON.stringify({ user, admin, token }));
+      }
+      return token;
+    })
+    .finally(() => (renewal = null));
+  return renewal;
 }
 
 function signOut() {

@@ -5,8 +5,9 @@
 // replays what the socket missed, drops anything it already delivered, resends the messages the
 // server has not acknowledged (with their `cid`, so the server keeps them once), and reports a
 // gap, re-requesting every topic's snapshot, when the server no longer has what was missed. It
-// tells a refused handshake from a server that is down (and stops retrying the former), and
-// spreads its retries with jittered exponential backoff.
+// tells a refused handshake from a server that is down (and stops retrying the former), asks the
+// application for a fresh token when the server says the token expired, and spreads its retries
+// with jittered exponential backoff.
 
 import { describe, Dispatcher, type FrameHandler, type Handler } from './dispatch.js';
 import { clearTimer, setTimer, type TimerHandle } from './env.js';
@@ -17,6 +18,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import { Reconnector } from './reconnect.js';
 import { ResumeTracker } from './resume.js';
 import { SnapshotRequests } from './snapshots.js';
+import { TokenSource } from './token.js';
 import { withQuery } from './url.js';
 import type {
   ClientError,
@@ -65,12 +67,13 @@ class Client implements RealtimeClient {
   private readonly messages: MessageSender;
   private readonly heartbeat: Heartbeat;
   private readonly reconnect: Reconnector;
+  private readonly tokens: TokenSource;
   private readonly inbound: InboundRouter;
   private readonly dispatch = new Dispatcher();
 
   constructor(
     readonly url: string,
-    private readonly options: ConnectOptions,
+    options: ConnectOptions,
   ) {
     this.settings = resolveOptions(url, options);
     this.resume = new ResumeTracker(this.settings.since);
@@ -82,13 +85,18 @@ class Client implements RealtimeClient {
       ping: () => this.sendRaw('ping'),
       onDead: () => this.giveUpOnSocket(),
     });
-    this.reconnect = new Reconnector(this.settings, {
-      state: () => this.current,
-      setState: (next) => this.setState(next),
-      reportError: (error) => this.dispatch.error(error),
-      attempt: () => void this.attempt(),
-      close: () => this.close(),
-    });
+    this.tokens = new TokenSource(options.token, options.getToken, this.settings.tokenRetries);
+    this.reconnect = new Reconnector(
+      this.settings,
+      {
+        state: () => this.current,
+        setState: (next) => this.setState(next),
+        reportError: (error) => this.dispatch.error(error),
+        attempt: () => void this.attempt(),
+        close: () => this.close(),
+      },
+      this.tokens,
+    );
     this.inbound = new InboundRouter({
       resume: this.resume,
       heartbeat: this.heartbeat,
@@ -166,8 +174,7 @@ class Client implements RealtimeClient {
     let url: string;
     let socket: WebSocketLike;
     try {
-      const { token } = this.options;
-      const value = typeof token === 'function' ? await token() : token;
+      const value = await this.tokens.current();
       if (generation !== this.generation) return; // closed while the token was on its way
       // Read after the token: a frame may have arrived meanwhile.
       url = withQuery(this.url, value, this.resume.lastId);
@@ -188,10 +195,10 @@ class Client implements RealtimeClient {
     socket.addEventListener('message', (event) => {
       if (this.socket === socket) this.inbound.route(event.data);
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       this.detach();
-      this.reconnect.dropped(opened, url);
+      this.reconnect.dropped(opened, url, event.code);
     });
     // Every error is followed by a close event, handled there; the listener keeps `ws` from throwing.
     socket.addEventListener('error', () => undefined);

@@ -128,7 +128,11 @@ export interface SendError extends Error {
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /**
- * `refused`: the server refused the handshake (`status` 400, 401, 403 or 404); the client is closed.
+ * `refused`: the server refused the handshake (`status` 400, 401, 403 or 404; a 401 only when
+ * there is no `getToken` nor `token` function to ask for a fresh token); the client is closed.
+ * `token`: the token expired (close 4001) or was refused (401) and no fresh one came: there is no
+ * `getToken` (nor `token` function) to ask, or it failed or gave refused tokens `tokenRetries`
+ * times in a row; the client is closed.
  * `unreachable`: no connection and the server is down or answers something else; the client keeps
  * trying (reported once per outage). `frame`: an inbound frame was not a JSON object; it was dropped.
  * `handler`: one of your handlers threw; the others still ran. `limited`: the server refused a
@@ -136,12 +140,17 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
  * the socket stays open, a `sendMessage()` is sent again after a backoff, anything sent with
  * `send()` is lost. A socket that keeps it up for 10 s is closed (1008) and reconnects.
  */
-export type ClientErrorKind = 'refused' | 'unreachable' | 'frame' | 'handler' | 'limited';
+export type ClientErrorKind = 'refused' | 'token' | 'unreachable' | 'frame' | 'handler' | 'limited';
 
 export interface ClientError {
   kind: ClientErrorKind;
-  /** The HTTP status of a refused handshake (`refused`), what the probe got (`unreachable`), or 429 (`limited`). */
+  /**
+   * The HTTP status of a refused handshake (`refused`, and `token` after a 401), what the probe
+   * got (`unreachable`), or 429 (`limited`).
+   */
   status?: number;
+  /** `token` after the server closed the socket: its close code, 4001. */
+  code?: number;
   message: string;
   /** The exception behind the error, if there was one. */
   cause?: unknown;
@@ -168,6 +177,11 @@ export interface MessageEventLike {
   readonly data: unknown;
 }
 
+/** The event a socket passes to `close` listeners: the server's close code (4001: token expired). */
+export interface CloseEventLike {
+  readonly code: number;
+}
+
 /**
  * The part of the WebSocket API the client uses, satisfied by browsers' `WebSocket` and by the
  * `ws` package's. Declared here because the client compiles without the DOM library.
@@ -177,7 +191,8 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'message', listener: (event: MessageEventLike) => void): void;
-  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'close', listener: (event: CloseEventLike) => void): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
 }
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -185,6 +200,20 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface ConnectOptions {
   /** Sent as the `token` query parameter; a function is called again before every attempt. */
   token: string | (() => string | Promise<string>);
+  /**
+   * Asked for a fresh token when the server says the current one is no good: it closed the socket
+   * with 4001 (the token's `exp` passed) or refused the handshake with 401. The client reconnects
+   * with what it returns (from then on; with a `token` function, for that attempt). Default: a
+   * `token` function is asked; without either, the client stops with an error of kind `token`
+   * (after a 4001) or `refused` (after a 401).
+   */
+  getToken?: () => string | Promise<string>;
+  /**
+   * How many times in a row getToken may fail (throw, reject, or give a token the server refuses
+   * with 401) before the client stops with an error of kind `token` (default 3). An open starts
+   * the count again.
+   */
+  tokenRetries?: number;
   /** The WebSocket class (default `globalThis.WebSocket`; in Node 20 pass `ws`'s). */
   WebSocket?: WebSocketConstructor;
   /** Send the text `ping` this often while open, in ms (default 10000; 0 turns the heartbeat off). */

@@ -7,6 +7,7 @@ export class InvalidTokenError extends Error {}
 interface Claims {
   sub?: unknown;
   roles?: unknown;
+  exp?: unknown;
 }
 
 /** Issues and checks HS256 JWTs; `sub` is the user id, `roles` may hold "admin". */
@@ -29,6 +30,9 @@ export class TokenService {
     }
     if (!isUserId(claims.sub)) throw new InvalidTokenError('token subject is not a valid user id');
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === 'string') : [];
-    return { id: claims.sub, roles };
+    // jsonwebtoken has already refused an `exp` that is not a number, or that has passed.
+    return typeof claims.exp === 'number'
+      ? { id: claims.sub, roles, expiresAt: claims.exp * 1000 }
+      : { id: claims.sub, roles };
   }
 }

@@ -14,6 +14,8 @@ export const ADMIN_ROLE = 'admin';
 export interface AuthUser {
   readonly id: string;
   readonly roles: readonly string[];
+  /** When the token stops being valid (ms since the epoch, from its `exp`); none without `exp`. */
+  readonly expiresAt?: number;
 }
 
 export function isAdmin(user: AuthUser): boolean {

@@ -6,7 +6,9 @@ import type { GroupName } from '../layer/group-name';
 import { Metrics } from '../metrics/metrics.service';
 import { Peer } from './peer';
 import { SlowConsumers } from './slow-consumers';
+import { TokenExpiry } from './token-expiry';
 import { WriteHolds } from './write-holds';
+import { HandshakeRefusal } from './ws-route';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them
@@ -24,6 +26,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
     private readonly config: AppConfig,
     metrics: Metrics,
+    private readonly expiry: TokenExpiry,
   ) {
     this.slow = new SlowConsumers(config.WS_MAX_BUFFERED_BYTES, metrics);
   }
@@ -53,16 +56,23 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
       if (resume) peer.resume(await this.layer.history(onlyGroup(groups), resume));
+      // The token was checked before the joins, which take time. Checked again here, where no
+      // timer can run before the adapter attaches the socket: an expiry scheduled from now on
+      // finds the socket there to close.
+      if (user.expiresAt !== undefined && user.expiresAt <= Date.now())
+        throw new HandshakeRefusal(401, 'token expired');
     } catch (error) {
       await this.layer.disconnect(peer);
       throw error;
     }
     this.peers.add(peer);
+    this.expiry.watch(peer);
     return peer;
   }
 
   async close(peer: Peer): Promise<void> {
     if (!this.peers.delete(peer)) return;
+    this.expiry.forget(peer);
     await this.layer.disconnect(peer);
   }
 

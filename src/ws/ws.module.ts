@@ -3,12 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService } from './handshake.service';
 import { PeerHub } from './peer-hub';
+import { TokenExpiry } from './token-expiry';
 
 /** The WebSocket plumbing that the adapter (created in `bootstrap.ts`) takes from DI. */
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  providers: [PeerHub, HandshakeService, FrameDispatcher],
+  providers: [PeerHub, HandshakeService, FrameDispatcher, TokenExpiry],
   exports: [PeerHub, HandshakeService, FrameDispatcher],
 })
 export class WsModule {}

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { RedisServer } from '../support/redis-server';
+import { epochSeconds, signToken, TEST_SECRET } from '../support/tokens';
 import { AppProcess } from './app-process';
 
 /**
@@ -124,7 +125,7 @@ describe('demo page (Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await AppProcess.start();
+    app = await AppProcess.start({ JWT_SECRET: TEST_SECRET });
     browser = await launchChromium();
     const open = (name: string): Promise<Page> => openPage(browser, app.http, name, pageErrors);
     [alice, bob, admin] = [await open('alice'), await open('bob'), await open('admin')];
@@ -162,25 +163,72 @@ describe('demo page (Chromium)', () => {
     expect(await status(alice, 'chat').textContent()).toBe('none');
   }, 60_000);
 
-  it('names a refused handshake and its status, and offers to sign in again', async () => {
+  /** A page of a context whose stored session (as a page load finds it) is `session`. */
+  async function pageWithSession(name: string, session: object): Promise<{ page: Page; close: () => Promise<void> }> {
     const context = await browser.newContext({ baseURL: app.http });
+    const stored = JSON.stringify(session);
+    await context.addInitScript(`sessionStorage.setItem('nest-realtime-demo.session', ${JSON.stringify(stored)})`);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+    return { page, close: () => context.close() };
+  }
+
+  /** The token the page keeps in its session (sessionStorage; the test has no DOM types). */
+  const storedToken = (page: Page): Promise<string> =>
+    page.evaluate<string>("JSON.parse(sessionStorage.getItem('nest-realtime-demo.session') ?? '{}').token");
+
+  it('a stored token the server refuses (401): the page signs the same user in again by itself', async () => {
+    const { page, close } = await pageWithSession('mallory', { user: 'mallory', admin: false, token: 'not-a-jwt' });
     try {
-      // A session whose token the server does not accept (expired, or signed with another secret).
-      const session = JSON.stringify({ user: 'mallory', admin: false, token: 'not-a-jwt' });
-      await context.addInitScript(`sessionStorage.setItem('nest-realtime-demo.session', ${JSON.stringify(session)})`);
-      const page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(`mallory: ${error.message}`));
+      await page.goto('/');
+      await waitForState(page, 'all', 'open');
+      await waitForState(page, 'push', 'open');
+      expect(await storedToken(page)).not.toBe('not-a-jwt');
+      expect(await page.getByTestId('current-user').textContent()).toBe('mallory');
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('a token that expires while open (close 4001): the sockets reconnect with a fresh one', async () => {
+    // A few seconds: the page must load and open with this token before it expires.
+    const token = signToken({ sub: 'erin', roles: [], exp: epochSeconds(5) });
+    const { page, close } = await pageWithSession('erin', { user: 'erin', admin: false, token });
+    try {
+      await page.goto('/');
+      await waitForState(page, 'push', 'open');
+      expect(await storedToken(page)).toBe(token); // opened with it, no renewal yet
+      // At exp the server closes both sockets with 4001; the page asks dev-login for a fresh token.
+      await page.waitForFunction(
+        `JSON.parse(sessionStorage.getItem('nest-realtime-demo.session') ?? '{}').token !== ${JSON.stringify(token)}`,
+        undefined,
+        { timeout: WAIT_MS },
+      );
+      await waitForState(page, 'push', 'open');
+      await waitForState(page, 'all', 'open');
+      const shown = (await page.getByTestId('error').textContent()) ?? '';
+      expect(shown).not.toMatch(/Push channel|Global socket/);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('no fresh token to be had: names the failure, and offers to sign in again', async () => {
+    // dev-login refuses this user id (a space), so getToken fails on every try.
+    const { page, close } = await pageWithSession('nobody', { user: 'no body', admin: false, token: 'not-a-jwt' });
+    try {
       await page.goto('/');
       await waitForState(page, 'all', 'closed');
       await page
         .getByTestId('error')
-        .getByText('Global socket: handshake refused with HTTP 401')
+        .getByText('Global socket: the session expired and no new token could be had')
         .waitFor({ timeout: WAIT_MS });
       await page.getByTestId('patients-table').getByText('Not connected.').waitFor({ timeout: WAIT_MS });
       await page.getByRole('button', { name: 'Sign in again' }).first().click();
       await page.getByTestId('login-user').waitFor({ timeout: WAIT_MS });
     } finally {
-      await context.close();
+      await close();
     }
   }, 60_000);
 
