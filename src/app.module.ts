@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { EchoModule } from './echo/echo.module';
 import { HealthController } from './health/health.controller';
 import { LayerModule } from './layer/layer.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
@@ -24,6 +25,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
+        LifecycleModule,
         LayerModule,
         AuthModule.forRoot(config),
         WsModule,
