@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { EchoModule } from './echo/echo.module';
 import { HealthController } from './health/health.controller';
 import { LayerModule } from './layer/layer.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
@@ -26,6 +27,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         MetricsModule,
         RateLimitModule.forRoot(config),
+        LifecycleModule,
         LayerModule,
         AuthModule.forRoot(config),
         WsModule,

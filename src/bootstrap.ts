@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { DrainState } from './lifecycle/drain-state';
+import { HttpDrain } from './lifecycle/http-drain';
 import { Metrics } from './metrics/metrics.service';
 import { ClaimingRedisServer } from './microservice/claiming-redis-server';
 import { EventClaims } from './microservice/event-claims';
@@ -36,8 +38,11 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app.get(FrameDispatcher),
     config,
     app.get(Metrics),
+    app.get(DrainState),
   );
   app.useWebSocketAdapter(adapter);
+  // First: while draining, a new request is answered 503 before anything else runs.
+  app.use(app.get(HttpDrain).middleware);
   app.use(handshakeProbe(adapter));
   // The demo page at `/` and the client library it imports, built by `npm run build`.
   app.useStaticAssets(join(__dirname, '..', 'public'));

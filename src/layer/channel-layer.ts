@@ -94,6 +94,14 @@ export interface ChannelLayer {
 
   /** The JSON text last stored under `key`, or null. */
   readSnapshot(key: SnapshotKey): Promise<string | null>;
+
+  /**
+   * Resolves once every call made before it has been answered by the transport, and this
+   * instance's members have been handed every frame sent to them before that (wherever it was
+   * sent from). For shutdown: what was answered 202 reaches the other instances, and the local
+   * sockets, before the instance leaves. Never rejects; resolves at once while unavailable.
+   */
+  settle(): Promise<void>;
 }
 
 /** How much history each group keeps, and for how long after its last send. */

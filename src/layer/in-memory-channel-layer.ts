@@ -110,6 +110,11 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
     return this.snapshots.get(groupName(key)) ?? null;
   }
 
+  /** Deliveries are microtasks queued by the sends before: this one runs after them. */
+  async settle(): Promise<void> {
+    await settled;
+  }
+
   /** Delivers a kept frame after the caller's turn of the microtask queue. */
   private deliverLater(group: GroupName, kept: Entry, inbox: boolean): void {
     if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, kept.id);

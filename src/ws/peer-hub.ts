@@ -21,6 +21,8 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   private readonly writes = new WriteHolds();
   private readonly slow: SlowConsumers;
   private heartbeat?: NodeJS.Timeout;
+  /** Waiting for the last peer to close (see `closeAll`). */
+  private emptyWaiters: (() => void)[] = [];
 
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
@@ -36,9 +38,9 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     this.heartbeat.unref();
   }
 
+  /** The sockets are closed by then: by `GracefulShutdown`, and what is left by the adapter. */
   onApplicationShutdown(): void {
     clearInterval(this.heartbeat);
-    for (const peer of this.peers) peer.close(1001, 'server shutting down');
   }
 
   get size(): number {
@@ -73,7 +75,35 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   async close(peer: Peer): Promise<void> {
     if (!this.peers.delete(peer)) return;
     this.expiry.forget(peer);
+    if (this.peers.size === 0 && this.emptyWaiters.length > 0) this.wakeEmpty();
     await this.layer.disconnect(peer);
+  }
+
+  /** Resolves once what is queued for every peer has been written (shutdown, before `closeAll`). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.peers].map((peer) => peer.flushed()));
+  }
+
+  /**
+   * Sends every peer the close frame, after what is queued for it, and resolves once every peer
+   * has closed (including one still joining its groups, which the adapter refuses while draining).
+   */
+  closeAll(code: number, reason: string): Promise<void> {
+    for (const peer of this.peers) peer.close(code, reason);
+    if (this.peers.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+
+  /** Cuts every peer still open (a client that never answered the close); returns how many. */
+  cutAll(): number {
+    for (const peer of this.peers) peer.terminate();
+    return this.peers.size;
+  }
+
+  private wakeEmpty(): void {
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** A peer that let two pings go unanswered is gone (a dead NAT, a sleeping laptop). */

@@ -11,6 +11,8 @@ import type { HeldWrites, WriteHolds } from './write-holds';
 /** One cache for the process: it only remembers the last broadcast, by identity. */
 const broadcasts = new SharedFraming();
 
+const NOTHING = Buffer.alloc(0);
+
 /**
  * One authenticated WebSocket connection: what gateways receive as their client, and the
  * `GroupMember` the layer delivers to. It exists before the socket does (groups are joined before
@@ -153,6 +155,24 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
 
   terminate(): void {
     this.socket?.terminate();
+  }
+
+  /**
+   * Resolves once every byte queued for this socket so far has been handed to the kernel, or
+   * the connection is gone (for shutdown: write what is queued before closing). An empty write's
+   * callback runs after the writes before it, whether or not the stream ever asked for 'drain'.
+   */
+  flushed(): Promise<void> {
+    const connection = this.connection;
+    if (!connection || !connection.writable || connection.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        connection.off('close', done);
+        resolve();
+      };
+      connection.once('close', done);
+      connection.write(NOTHING, done);
+    });
   }
 
   ping(): void {

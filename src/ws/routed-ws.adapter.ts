@@ -7,6 +7,7 @@ import type { Counter } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
+import type { DrainState } from '../lifecycle/drain-state';
 import type { Metrics } from '../metrics/metrics.service';
 import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService } from './handshake.service';
@@ -35,8 +36,8 @@ interface Located {
   readonly params: Record<string, string>;
 }
 
-/** How long a closing peer gets to answer the close frame at shutdown before it is cut. */
-const CLOSE_GRACE_MS = 500;
+/** The refusal of every handshake while the instance drains (see `GracefulShutdown`). */
+const DRAINING: HandshakeVerdict = { status: 503, message: 'server shutting down' };
 
 /** The reason of the 1008 that closes a socket over its frame rate for 10 s. */
 const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
@@ -64,6 +65,7 @@ export class RoutedWsAdapter extends WsAdapter {
     private readonly frames: FrameDispatcher,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly drain: DrainState,
   ) {
     super(app);
     this.framesRefused = metrics.rateLimited.labels('frames');
@@ -136,15 +138,19 @@ export class RoutedWsAdapter extends WsAdapter {
     });
   }
 
+  /**
+   * Called by `app.close()`. On a signal, `GracefulShutdown` has already written what was queued
+   * and closed every socket with 1001 (or cut it) by then; what is left (an `app.close()` without
+   * a signal, as in-process tests do) is cut here, without a wait of its own.
+   */
   override async close(server: WebSocketServer): Promise<void> {
-    const closed = [...server.clients].map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          socket.once('close', () => resolve());
-          socket.close(1001, 'server shutting down');
-          setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
-        }),
-    );
+    const closed = [...server.clients]
+      .filter((socket) => socket.readyState !== WebSocket.CLOSED)
+      .map((socket) => {
+        const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        socket.terminate();
+        return gone;
+      });
     await Promise.all(closed);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -158,6 +164,7 @@ export class RoutedWsAdapter extends WsAdapter {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const found = this.locate(url.pathname);
     if (!found) return undefined;
+    if (this.drain.draining) return DRAINING;
     if ('status' in found) return found;
     const allowOrigin = this.handshake.allowsOrigin(request) ? request.headers.origin : undefined;
     try {
@@ -182,6 +189,7 @@ export class RoutedWsAdapter extends WsAdapter {
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (this.drain.draining) return writeRefusal(socket, DRAINING.status, DRAINING.message);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const found = this.locate(url.pathname);
     if (!found) return writeRefusal(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
@@ -195,6 +203,11 @@ export class RoutedWsAdapter extends WsAdapter {
       if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
       if (error instanceof LayerUnavailableError) return writeRefusal(socket, 503, 'service unavailable');
       throw error;
+    }
+    // The signal came while its groups were joined: refused like any handshake while draining.
+    if (this.drain.draining) {
+      void this.hub.close(peer);
+      return writeRefusal(socket, DRAINING.status, DRAINING.message);
     }
     this.complete(endpoint, peer, request, socket, head);
   }

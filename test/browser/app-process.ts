@@ -71,7 +71,7 @@ export class AppProcess {
     throw new Error(`${String(lastError)}\n${this.output}`);
   }
 
-  /** SIGTERM, as a deployment would: the shutdown hooks close every socket with 1001. */
+  /** SIGTERM, as a deployment would: graceful shutdown closes every socket with 1001. */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;

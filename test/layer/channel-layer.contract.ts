@@ -237,6 +237,25 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
       expect(await layer.countMembers(valid)).toBe(0);
     });
 
+    it('settles: once settle() resolves, the sends made before it are answered and delivered', async () => {
+      const group = freshGroup();
+      const member = await connectedMember(layer, 'alice');
+      await layer.join(group, member);
+      const sent = Array.from({ length: 5 }, (_, n) => layer.send(group, frame({ n })));
+      const direct = layer.sendTo(member.id, Buffer.from('{"type":"direct"}'));
+      let answered = 0;
+      for (const call of [...sent, direct]) void call.then(() => (answered += 1));
+      await layer.settle();
+      // Checked at once, without waiting for a frame: settle is what shutdown waits for.
+      expect(answered).toBe(6);
+      expect(member.unread).toBe(6);
+      const ids = await Promise.all(sent);
+      const received = member.frames.map((bytes) => bytes.toString());
+      expect(
+        received.filter((text) => text !== '{"type":"direct"}').map((text) => (JSON.parse(text) as { id: number }).id),
+      ).toEqual(ids);
+    });
+
     describeHistoryContract(factory);
     if (factory.maxInstances >= 2) describeMultiInstanceContract(factory);
   });

@@ -101,6 +101,17 @@ export function describeMultiInstanceContract(factory: ChannelLayerFactory): voi
       expect((await onB.next()).toString()).toBe(bytes.toString());
     });
 
+    it("settles: a frame another instance sent before settle() has reached this instance's members", async () => {
+      const group = freshGroup();
+      const onA = await connectedMember(a, 'alice');
+      await a.join(group, onA);
+      const id = await b.send(group, frame({ n: 1 }));
+      await a.settle();
+      // At once: the round trip on A's subscriber came back after the frame.
+      expect(onA.unread).toBe(1);
+      expect((await onA.nextJson()).id).toBe(id);
+    });
+
     it('shares snapshots written with a send', async () => {
       const [group, key] = [freshGroup(), freshGroup('snap')];
       await a.send(group, frame({ data: 1 }), { snapshot: { key, value: '{"v":1}' } });

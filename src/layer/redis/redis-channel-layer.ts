@@ -16,6 +16,7 @@ import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';
 import type { HistoryLimits } from '../channel-layer';
 import type { Presence } from '../presence';
+import { RedisCalls } from './redis-calls';
 import { closeConnection, createConnection, redactUrl } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 import { RedisPresence } from './redis-presence';
@@ -67,6 +68,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   private readonly presence: RedisPresence;
   private readonly numbered: RedisHistory;
   private readonly subscriptions: RedisSubscriptions;
+  private readonly calls = new RedisCalls(() => this.isAvailable());
   private sequence = 0;
   private started = false;
   private closing = false;
@@ -187,7 +189,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     const name = groupName(group);
     if (options.unlessAbsent) groupName(options.unlessAbsent.forwardTo);
     if (options.snapshot) groupName(options.snapshot.key);
-    return this.redis(() => this.numbered.send(name, frame, options));
+    return this.calls.run(() => this.numbered.send(name, frame, options));
   }
 
   async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
@@ -210,33 +212,29 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     if (instance === undefined) return false;
     if (instance === this.instanceId && !this.members.has(memberId)) return false;
     const payload = Buffer.concat([Buffer.from(`${memberId}\n`), frame]);
-    const receivers = await this.redis(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
+    const receivers = await this.calls.run(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
     return receivers > 0;
   }
 
   async countMembers(group: GroupName): Promise<number> {
     const name = groupName(group);
-    return this.redis(() => this.presence.countMembers(name));
+    return this.calls.run(() => this.presence.countMembers(name));
   }
 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     const name = groupName(group);
-    return this.redis(() => this.presence.hasUser(name, userId));
+    return this.calls.run(() => this.presence.hasUser(name, userId));
   }
 
   async readSnapshot(key: SnapshotKey): Promise<string | null> {
     const redisKey = this.keys.snapshot(groupName(key));
-    return this.redis(() => this.pub.get(redisKey));
+    return this.calls.run(() => this.pub.get(redisKey));
   }
 
-  /** Runs a Redis call; any failure of the transport, or an unavailable layer, rejects alike. */
-  private async redis<T>(call: () => Promise<T>): Promise<T> {
-    this.assertAvailable();
-    try {
-      return await call();
-    } catch (error) {
-      throw new LayerUnavailableError(error);
-    }
+  /** The calls in flight answered, then a round trip on `sub` (see `RedisSubscriptions.caughtUp`). */
+  async settle(): Promise<void> {
+    await this.calls.idle();
+    await this.subscriptions.caughtUp();
   }
 
   /** A history read, also while the layer is still restoring (see `catchUp`). */

@@ -88,6 +88,16 @@ export class RedisSubscriptions {
     await this.sub.unsubscribe(this.keys.groupChannel(group));
   }
 
+  /**
+   * Resolves once what Redis published to this connection's channels before now has been received
+   * and handed on: Redis answers a PING on a subscribed connection after the messages it queued
+   * for it before. Never rejects: with `sub` down there is nothing to wait for.
+   */
+  async caughtUp(): Promise<void> {
+    if (this.sub.status !== 'ready') return;
+    await this.sub.ping().catch(() => undefined);
+  }
+
   /** One bad message is logged and dropped; it never stops the ones after it. */
   private receive(channel: Buffer, message: Buffer): void {
     try {
