@@ -143,6 +143,17 @@ it('keeps every key of leases and claims under the prefix', async () => {
   expect(keys.sort()).toEqual([`${prefix}instance-leases`, `${prefix}user:${odd}:sockets`].sort());
 });
 
+it('writes its lease and claims again after Redis restarts empty', async () => {
+  const { a, b, prefix } = await twoLayers();
+  expect(await a.claimSocket({ id: a.newMemberId(), userId: 'erin' }, 2)).toBe(true);
+  expect(await b.claimSocket({ id: b.newMemberId(), userId: 'erin' }, 2)).toBe(true);
+  await server.restart();
+  await waitFor(() => a.isAvailable() && b.isAvailable(), { timeoutMs: 15_000, what: 'both layers restored' });
+  expect(await raw.hlen(`${prefix}instance-leases`)).toBe(2);
+  expect(await raw.scard(`${prefix}user:erin:sockets`)).toBe(2);
+  expect(await a.claimSocket({ id: a.newMemberId(), userId: 'erin' }, 2)).toBe(false);
+}, 30_000);
+
 describe('a layer in a process frozen with SIGSTOP', () => {
   let child: Awaited<ReturnType<typeof spawnLayerChild>> | undefined;
   afterEach(async () => {

@@ -11,14 +11,17 @@ import { integerReply } from './redis-script';
  * after a reconnect or a lapsed lease (`rewriteAll`), as presence does.
  *
  * A claim is kept locally before it is sent: a rewrite queued while it is in flight then carries
- * it too, and a refused or failed claim is released (an idempotent SREM), which undoes whatever
- * that rewrite added.
+ * it too. A refused claim is dropped locally, and from Redis too (an idempotent SREM) only if such
+ * a rewrite may have added it; a failed one marks its user for the next rewrite (the script may
+ * have run before the reply was lost).
  */
 export class RedisSocketClaims {
   /** User id → member ids of this instance's claimed sockets: what Redis must hold for it. */
   private readonly claimed = new Map<string, Set<string>>();
   /** Users whose last release failed: Redis may still hold a member this instance gave back. */
   private readonly dirty = new Set<string>();
+  /** Rewrites started so far: tells a claim whether one went out while it was in flight. */
+  private rewrites = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -29,22 +32,26 @@ export class RedisSocketClaims {
     let members = this.claimed.get(socket.userId);
     if (!members) this.claimed.set(socket.userId, (members = new Set()));
     members.add(socket.id);
-    let granted = false;
+    const rewrites = this.rewrites;
+    let granted: boolean;
     try {
       const keys = [this.keys.userSockets(socket.userId), this.keys.leases];
       const args = [this.keys.instanceChannelPrefix, socket.id, limit];
       granted = integerReply(await claimSocketScript.run(this.redis, keys, args), claimSocketScript.name) === 1;
-    } finally {
-      if (!granted) await this.release(socket);
+    } catch (error) {
+      this.forget(socket);
+      this.dirty.add(socket.userId);
+      throw error;
     }
-    return granted;
+    if (granted) return true;
+    if (this.rewrites === rewrites) this.forget(socket);
+    else await this.release(socket);
+    return false;
   }
 
   /** Never rejects: a failed SREM is remembered and repaired by the next `rewriteAll`. */
   async release(socket: SocketClaim): Promise<void> {
-    const members = this.claimed.get(socket.userId);
-    if (!members?.delete(socket.id)) return;
-    if (members.size === 0) this.claimed.delete(socket.userId);
+    if (!this.forget(socket)) return;
     try {
       await this.redis.srem(this.keys.userSockets(socket.userId), socket.id);
     } catch {
@@ -54,6 +61,7 @@ export class RedisSocketClaims {
 
   /** Writes this instance's claims of every user it holds or failed to release. */
   async rewriteAll(): Promise<void> {
+    this.rewrites += 1;
     const users = new Set([...this.dirty, ...this.claimed.keys()]);
     this.dirty.clear();
     await Promise.all([...users].map((user) => this.write(user, [...(this.claimed.get(user) ?? [])])));
@@ -61,8 +69,17 @@ export class RedisSocketClaims {
 
   /** Drops every claim of this instance from Redis, on a clean shutdown. */
   async removeAll(): Promise<void> {
+    this.rewrites += 1;
     const users = new Set([...this.dirty, ...this.claimed.keys()]);
     await Promise.all([...users].map((user) => this.write(user, [])));
+  }
+
+  /** Drops the claim locally; false when this instance did not hold it. */
+  private forget(socket: SocketClaim): boolean {
+    const members = this.claimed.get(socket.userId);
+    if (!members?.delete(socket.id)) return false;
+    if (members.size === 0) this.claimed.delete(socket.userId);
+    return true;
   }
 
   private async write(user: string, members: string[]): Promise<void> {
