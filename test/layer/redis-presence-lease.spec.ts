@@ -16,7 +16,7 @@ import { frame, freshGroup, TEST_HISTORY } from './channel-layer.fixtures';
  * (frozen, stuck) leaves presence, socket claims and absent-peer decisions when its lease lapses,
  * and comes back with all of it once it renews again.
  */
-const LEASE_MS = 600;
+const LEASE_MS = 1000;
 /** How long after a lease could lapse a test waits for it: room for a loaded machine. */
 const SLACK_MS = 4000;
 
