@@ -63,7 +63,7 @@ describe.each(clusters)('connections per user on %s', (_name, start) => {
     return total;
   }
 
-  test('WS_MAX_CONNECTIONS_PER_USER=3: three sockets over every endpoint and instance, the fourth gets 429', async () => {
+  test('WS_MAX_CONNECTIONS_PER_USER=3: three sockets over endpoints and instances, the fourth gets 429', async () => {
     const { a, b } = (cluster = await start({ WS_MAX_CONNECTIONS_PER_USER: '3' }));
     const alice = await a.login('alice');
     const first = await connect(a, '/socket/all', alice);

@@ -52,8 +52,8 @@ const RESTORE_RETRY_MS = 1000;
  * - Presence and socket claims are shared through `RedisPresence`, which counts an instance
  *   while it holds its channel and its lease (`RedisLease`). `sendTo` uses instance channels.
  * - While either connection is down, or subscriptions and presence are not yet restored after a
- *   reconnect or a lapsed lease, `isAvailable()` is false and every call that needs Redis rejects with
- *   `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
+ *   reconnect or a lapsed lease, `isAvailable()` is false and every call that needs Redis rejects
+ *   with `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
  */
 export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'redis';
@@ -275,10 +275,10 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   /**
    * Once both connections are up after either came back, or the lease was found lapsed: renews
-   * the lease, delivers what the local groups missed while `sub` was away (`LocalGroups.catchUp`), then writes
-   * all of this instance's presence and socket claims again (Redis may have restarted empty, writes
-   * may have failed meanwhile, and readers may have pruned this instance while `sub` was away or
-   * its lease lapsed). Only then is the layer available again.
+   * the lease, delivers what the local groups missed while `sub` was away (`LocalGroups.catchUp`),
+   * then writes all of this instance's presence and socket claims again (Redis may have restarted
+   * empty, writes may have failed meanwhile, and readers may have pruned this instance while `sub`
+   * was away or its lease lapsed). Only then is the layer available again.
    */
   private async restore(): Promise<void> {
     if (!this.started || this.closing || this.pub.status !== 'ready' || !this.subscriptions.ready) return;
