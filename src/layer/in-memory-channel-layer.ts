@@ -14,7 +14,7 @@ import type { UnnumberedFrame } from './frame';
 import { groupName, type GroupName } from './group-name';
 import { LocalGroups } from './local-groups';
 import { MemoryHistory, type Entry } from './memory-history';
-import type { Presence } from './presence';
+import type { Presence, SocketClaim } from './presence';
 
 /** Delivery waits on this: a microtask, without the async resource `queueMicrotask` makes per call. */
 const settled = Promise.resolve();
@@ -33,6 +33,8 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
   private readonly members = new Map<string, GroupMember>();
   private readonly log: MemoryHistory;
   private readonly snapshots = new Map<SnapshotKey, string>();
+  /** Each user's claimed sockets (`claimSocket`), by member id: a release is idempotent. */
+  private readonly sockets = new Map<string, Set<string>>();
   private readonly prefix = randomUUID().slice(0, 8);
   private sequence = 0;
 
@@ -104,6 +106,20 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     return this.groups.userCount(groupName(group), userId) > 0;
+  }
+
+  async claimSocket(socket: SocketClaim, limit: number): Promise<boolean> {
+    let claimed = this.sockets.get(socket.userId);
+    if (claimed?.has(socket.id)) return true;
+    if ((claimed?.size ?? 0) >= limit) return false;
+    if (!claimed) this.sockets.set(socket.userId, (claimed = new Set()));
+    claimed.add(socket.id);
+    return true;
+  }
+
+  async releaseSocket(socket: SocketClaim): Promise<void> {
+    const claimed = this.sockets.get(socket.userId);
+    if (claimed?.delete(socket.id) && claimed.size === 0) this.sockets.delete(socket.userId);
   }
 
   async readSnapshot(key: SnapshotKey): Promise<string | null> {

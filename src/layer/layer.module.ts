@@ -25,6 +25,7 @@ function historyLimits(config: AppConfig): HistoryLimits {
               url: config.REDIS_URL,
               prefix: config.REDIS_PREFIX,
               history: historyLimits(config),
+              leaseMs: config.PRESENCE_LEASE_MS,
             })
           : new InMemoryChannelLayer(historyLimits(config)),
     },

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import type { GroupMember } from './channel-layer';
+import type { GroupMember, HistoryFrom, HistoryRead } from './channel-layer';
+import { gapFrame } from '../common/frames';
 import { idOf } from './frame';
 import type { GroupName } from './group-name';
 
@@ -138,6 +139,21 @@ export class LocalGroups {
   /** The groups holding frames back, still to catch up. */
   holding(): GroupName[] {
     return [...this.groups].filter(([, entry]) => entry.held).map(([group]) => group);
+  }
+
+  /**
+   * For each group holding frames: what history has after the last id it delivered (a gap frame
+   * first, for what history lost), then what it held. A group whose read fails keeps holding
+   * until the next try.
+   */
+  async catchUp(read: (group: GroupName, from: HistoryFrom) => Promise<HistoryRead>): Promise<void> {
+    await Promise.all(
+      this.holding().map(async (group) => {
+        const missed = await read(group, { after: this.lastId(group) });
+        const gap = missed.gap ? [Buffer.from(gapFrame(missed.gap))] : [];
+        this.release(group, [...gap, ...missed.frames]);
+      }),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import type { AuthUser } from '../auth/user';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
+import { Presence } from '../layer/presence';
 import { Metrics } from '../metrics/metrics.service';
 import { Peer } from './peer';
 import { SlowConsumers } from './slow-consumers';
@@ -12,7 +13,8 @@ import { HandshakeRefusal } from './ws-route';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them
- * honest with protocol pings. One interval for all peers rather than a timer per socket.
+ * honest with protocol pings. One interval for all peers rather than a timer per socket. Each
+ * open peer holds one of its user's `WS_MAX_CONNECTIONS_PER_USER` socket claims (see `Presence`).
  */
 @Injectable()
 export class PeerHub implements OnModuleInit, OnApplicationShutdown {
@@ -26,8 +28,9 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(ChannelLayer) private readonly layer: ChannelLayer,
+    @Inject(Presence) private readonly presence: Presence,
     private readonly config: AppConfig,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     private readonly expiry: TokenExpiry,
   ) {
     this.slow = new SlowConsumers(config.WS_MAX_BUFFERED_BYTES, metrics);
@@ -48,12 +51,17 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Creates a peer, joins its groups and, for a resuming peer, reads what it missed from its one
-   * group's history (after the join: nothing falls between the two). Rejects, leaving nothing
-   * behind, when the layer can't.
+   * Claims one of the user's sockets, creates a peer, joins its groups and, for a resuming peer,
+   * reads what it missed from its one group's history (after the join: nothing falls between the
+   * two). Rejects, leaving nothing behind: a 429 refusal when the user has all their sockets open,
+   * `LayerUnavailableError` when the layer can't.
    */
   async open<P>(user: AuthUser, params: P, groups: GroupName[], resume?: HistoryFrom): Promise<Peer<P>> {
     const peer = new Peer(this.layer.newMemberId(), user, params, this.writes, this.slow);
+    if (!(await this.presence.claimSocket(peer, this.config.WS_MAX_CONNECTIONS_PER_USER))) {
+      this.metrics.rateLimited.inc({ limit: 'connections' });
+      throw new HandshakeRefusal(429, 'too many open sockets for this user');
+    }
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
@@ -65,6 +73,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
         throw new HandshakeRefusal(401, 'token expired');
     } catch (error) {
       await this.layer.disconnect(peer);
+      await this.presence.releaseSocket(peer);
       throw error;
     }
     this.peers.add(peer);
@@ -76,7 +85,8 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     if (!this.peers.delete(peer)) return;
     this.expiry.forget(peer);
     if (this.peers.size === 0 && this.emptyWaiters.length > 0) this.wakeEmpty();
-    await this.layer.disconnect(peer);
+    // Both at once: the user's next socket should not wait for the presence writes.
+    await Promise.all([this.layer.disconnect(peer), this.presence.releaseSocket(peer)]);
   }
 
   /** Resolves once what is queued for every peer has been written (shutdown, before `closeAll`). */

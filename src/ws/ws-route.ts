@@ -5,7 +5,7 @@ import type { GroupName } from '../layer/group-name';
 /** Why a handshake is refused, as the HTTP status the contract gives it. */
 export class HandshakeRefusal extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 429 | 503,
     message: string,
   ) {
     super(message);

@@ -2,6 +2,7 @@ import { stampId } from '../../src/layer/frame';
 import { InvalidGroupNameError, type GroupName } from '../../src/layer/group-name';
 import { connectedMember, expectNothingBeforeMarker } from '../support/test-member';
 import { frame, freshGroup, type ChannelLayerFactory, type LayerUnderTest } from './channel-layer.fixtures';
+import { describeSocketClaimsContract } from './channel-layer.claims.contract';
 import { describeHistoryContract } from './channel-layer.history.contract';
 import { describeMultiInstanceContract } from './channel-layer.multi.contract';
 
@@ -257,6 +258,7 @@ export function describeChannelLayerContract(name: string, factory: ChannelLayer
     });
 
     describeHistoryContract(factory);
+    describeSocketClaimsContract(factory);
     if (factory.maxInstances >= 2) describeMultiInstanceContract(factory);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * A second process running a Redis layer with one member, so a test can SIGKILL a real instance
- * (no shutdown hook, no clean-up). Started by `spawnLayerChild`; prints `ready` once its
- * member has joined. Settings come from the environment, not argv, to keep quoting out of it.
+ * (no shutdown hook, no clean-up) or SIGSTOP it (frozen, connections up). Started by
+ * `spawnLayerChild`; prints `ready` once its member has joined (and, with `CHILD_CLAIM_LIMIT`,
+ * claimed its socket). Settings come from the environment, not argv, to keep quoting out of it.
  */
 import { Logger } from '@nestjs/common';
 import { groupName } from '../../src/layer/group-name';
@@ -15,11 +16,14 @@ async function main(): Promise<void> {
     return value;
   };
   const history = { size: 10, ttlMs: 60_000 };
-  const layer = new RedisChannelLayer({ url: env('CHILD_REDIS_URL'), prefix: env('CHILD_PREFIX'), history });
+  const leaseMs = process.env.CHILD_LEASE_MS === undefined ? undefined : Number(process.env.CHILD_LEASE_MS);
+  const layer = new RedisChannelLayer({ url: env('CHILD_REDIS_URL'), prefix: env('CHILD_PREFIX'), history, leaseMs });
   await layer.onModuleInit();
   const member = { id: layer.newMemberId(), userId: env('CHILD_USER'), deliver: () => undefined };
   await layer.connect(member);
   await layer.join(groupName(env('CHILD_GROUP')), member);
+  const limit = process.env.CHILD_CLAIM_LIMIT;
+  if (limit !== undefined && !(await layer.claimSocket(member, Number(limit)))) throw new Error('claim refused');
   process.stdout.write('ready\n');
   // The open Redis connections keep the process alive until the test kills it.
 }

@@ -24,9 +24,14 @@ export class RedisLayers implements ChannelLayerFactory {
   }
 
   /** `n` layers on the key prefix `prefix`, shared with layers made earlier on it. */
-  async instancesOn(prefix: string, n: number, history: HistoryLimits = TEST_HISTORY): Promise<RedisChannelLayer[]> {
+  async instancesOn(
+    prefix: string,
+    n: number,
+    history: HistoryLimits = TEST_HISTORY,
+    leaseMs?: number,
+  ): Promise<RedisChannelLayer[]> {
     const url = this.server().url;
-    const layers = Array.from({ length: n }, () => new RedisChannelLayer({ url, prefix, history }));
+    const layers = Array.from({ length: n }, () => new RedisChannelLayer({ url, prefix, history, leaseMs }));
     this.started.push(...layers);
     await Promise.all(layers.map((layer) => layer.onModuleInit()));
     return layers;

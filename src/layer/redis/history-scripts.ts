@@ -65,9 +65,9 @@ end
 `;
 /** Publishes a kept frame; for an inbox with a member on a live instance, it counts as received. */
 const PUBLISH = `
-local function publish(state, conns, users, channel, text, id, inbox, channel_prefix)
+local function publish(state, conns, users, leases, channel, text, id, inbox, channel_prefix)
   redis.call('PUBLISH', channel, text)
-  if inbox and #live_instances(conns, users, channel_prefix) > 0 then
+  if inbox and #live_instances(conns, users, leases, channel_prefix) > 0 then
     redis.call('HSET', state, 'received', string.format('%.0f', id))
   end
 end
@@ -77,7 +77,8 @@ end
 export const GROUP_KEYS = ['state', 'history', 'idempotency', 'conns', 'users'] as const;
 
 /**
- * `ChannelLayer.send` without `unlessAbsent`. KEYS: the group's five (`GROUP_KEYS`) [, snapshot].
+ * `ChannelLayer.send` without `unlessAbsent`. KEYS: the group's five (`GROUP_KEYS`), the instance
+ * leases [, snapshot].
  * ARGV: channel, frame (JSON object text without id), history size, ttl ms, idempotency key ('' for
  * none), '1' for an inbox, instance channel prefix [, snapshot value]. One script, so ids reach
  * every subscriber in increasing order (Redis runs scripts one at a time and delivers PUBLISH in
@@ -89,16 +90,16 @@ export const sendScript = new RedisScript(
   `${HISTORY}${LIVE_INSTANCES}${PUBLISH}
 local original = original_id(KEYS[2], KEYS[3], ARGV[5])
 if original then return original end
-if #KEYS == 6 then redis.call('SET', KEYS[6], ARGV[8]) end
+if #KEYS == 7 then redis.call('SET', KEYS[7], ARGV[8]) end
 local id, text = number_and_keep(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[5], tonumber(ARGV[3]), ARGV[4])
-publish(KEYS[1], KEYS[4], KEYS[5], ARGV[1], text, id, ARGV[6] == '1', ARGV[7])
+publish(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], text, id, ARGV[6] == '1', ARGV[7])
 return id
 `,
 );
 
 /**
  * `ChannelLayer.send` with `unlessAbsent`. KEYS: the group's five, then the forward (inbox)
- * group's five. ARGV: channel, frame, history size, ttl ms, idempotency key, instance channel
+ * group's five, then the instance leases. ARGV: channel, frame, history size, ttl ms, idempotency key, instance channel
  * prefix, the user who must be present, the forward group's channel and history size. Present:
  * as `send`.
  * Absent: the frame is numbered and kept unsent, and `{"event": <it>}` is sent to the inbox
@@ -111,13 +112,13 @@ local original = original_id(KEYS[2], KEYS[3], ARGV[5])
 if original then return original end
 local size = tonumber(ARGV[3])
 local id, text = number_and_keep(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[5], size, ARGV[4])
-if user_present(live_instances(KEYS[4], KEYS[5], ARGV[6]), KEYS[5], ARGV[7]) then
-  publish(KEYS[1], KEYS[4], KEYS[5], ARGV[1], text, id, false, ARGV[6])
+if user_present(live_instances(KEYS[4], KEYS[5], KEYS[11], ARGV[6]), KEYS[5], ARGV[7]) then
+  publish(KEYS[1], KEYS[4], KEYS[5], KEYS[11], ARGV[1], text, id, false, ARGV[6])
   return id
 end
 local event = '{"event":' .. text .. '}'
 local event_id, event_text = number_and_keep(KEYS[6], KEYS[7], KEYS[8], event, '', tonumber(ARGV[9]), ARGV[4])
-publish(KEYS[6], KEYS[9], KEYS[10], ARGV[8], event_text, event_id, true, ARGV[6])
+publish(KEYS[6], KEYS[9], KEYS[10], KEYS[11], ARGV[8], event_text, event_id, true, ARGV[6])
 return id
 `,
 );

@@ -10,15 +10,15 @@ import {
   type SendOptions,
   type SnapshotKey,
 } from '../channel-layer';
-import { gapFrame } from '../../common/frames';
 import type { UnnumberedFrame } from '../frame';
 import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';
 import type { HistoryLimits } from '../channel-layer';
-import type { Presence } from '../presence';
+import type { Presence, SocketClaim } from '../presence';
 import { RedisCalls } from './redis-calls';
 import { closeConnection, createConnection, redactUrl } from './redis-connection';
 import { RedisKeys } from './redis-keys';
+import { DEFAULT_LEASE_MS, RedisLease } from './redis-lease';
 import { RedisPresence } from './redis-presence';
 import { RedisSubscriptions } from './redis-subscriptions';
 import { RedisHistory } from './redis-history';
@@ -30,13 +30,12 @@ export interface RedisChannelLayerOptions {
   /** Prepended to every key and channel (e.g. `rt:`). */
   prefix: string;
   history: HistoryLimits;
+  /** How long this instance counts in presence without renewing its lease (`PRESENCE_LEASE_MS`). */
+  leaseMs?: number;
 }
 
 /** How soon a failed restore (catch-up and presence) is tried again, while both connections stay up. */
 const RESTORE_RETRY_MS = 1000;
-
-/** Member ids are `<instance id>.<n>`: the instance part says which instance channel to use. */
-const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
 
 /**
  * The channel layer on Redis pub/sub, for several instances behind a load balancer.
@@ -51,10 +50,11 @@ const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
  * - When `sub` drops, every local group holds what it receives from then on; once `sub` is back,
  *   each reads from history what it missed after the last id it delivered, delivers that (or a
  *   gap frame), then what it held, and only then is the layer available again.
- * - Presence is shared through `RedisPresence`; `sendTo` goes through per-instance channels.
+ * - Presence and socket claims are shared through `RedisPresence`, which counts an instance
+ *   while it holds its channel and its lease (`RedisLease`). `sendTo` uses instance channels.
  * - While either connection is down, or subscriptions and presence are not yet restored after a
- *   reconnect, `isAvailable()` is false and every call that needs Redis rejects with
- *   `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
+ *   reconnect or a lapsed lease, `isAvailable()` is false and every call that needs Redis rejects
+ *   with `LayerUnavailableError`. `leave` and `disconnect` still take effect locally and resolve.
  */
 export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'redis';
@@ -66,6 +66,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly presence: RedisPresence;
+  private readonly lease: RedisLease;
   private readonly numbered: RedisHistory;
   private readonly subscriptions: RedisSubscriptions;
   private readonly calls = new RedisCalls(() => this.isAvailable());
@@ -110,6 +111,12 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     );
     this.subscriptions = new RedisSubscriptions(this.sub, this.keys, this.groups, this.members, this.logger);
     this.presence = new RedisPresence(this.pub, this.keys, this.groups);
+    // Lapsed: readers may have pruned this instance; unavailable until it is all written again.
+    const lapsed = (): void => {
+      this.presenceWritten = false;
+      void this.restoration.run();
+    };
+    this.lease = new RedisLease(this.pub, this.keys, options.leaseMs ?? DEFAULT_LEASE_MS, lapsed, this.logger);
     this.numbered = new RedisHistory(this.pub, this.keys, options.history);
   }
 
@@ -117,8 +124,9 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   async onModuleInit(): Promise<void> {
     try {
       await Promise.all([this.pub.connect(), this.sub.connect()]);
-      // The instance channel first: from then on readers count this instance as live.
+      // The instance channel and the lease: from then on readers count this instance as live.
       await this.subscriptions.subscribeAll();
+      await this.lease.renew();
       this.presenceWritten = true;
     } catch (error) {
       this.closing = true;
@@ -127,6 +135,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
       throw new Error(`Redis at ${redactUrl(this.options.url)} is unreachable: ${reason}`, { cause: error });
     }
     this.started = true;
+    this.lease.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -134,18 +143,19 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     const canClean = this.started && this.pub.status === 'ready';
     this.closing = true;
     this.restoration.stop();
+    this.lease.stop();
     if (canClean) {
-      await this.presence.removeAll().catch((error: unknown) => {
-        this.logger.warn(`presence cleanup on shutdown failed: ${String(error)}`);
-      });
+      await this.presence
+        .removeAll()
+        .then(() => this.lease.release())
+        .catch((error: unknown) => this.logger.warn(`presence cleanup on shutdown failed: ${String(error)}`));
     }
     await Promise.all([closeConnection(this.pub), closeConnection(this.sub)]);
   }
 
   isAvailable(): boolean {
-    return (
-      this.started && !this.closing && this.pub.status === 'ready' && this.subscriptions.ready && this.presenceWritten
-    );
+    const connected = this.pub.status === 'ready' && this.subscriptions.ready;
+    return this.started && !this.closing && connected && this.presenceWritten && this.lease.held();
   }
 
   newMemberId(): string {
@@ -199,21 +209,15 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   }
 
   /**
-   * Publishes `<member id>\n<frame>` on the channel of the member's instance, which hands the
-   * frame to the member if it is still connected there. Also for a member of this instance: going
-   * through Redis keeps the order of a `send` and a later `sendTo` from one instance.
-   *
-   * True when a live instance received it: for a member of this instance, whether it is
-   * connected; for another instance's member, that the instance is up (it drops frames for
-   * members it no longer has). False for an id no instance of this layer could have issued.
+   * Published on the member's instance channel (see `RedisSubscriptions.direct`), also for a
+   * member of this instance: through Redis, a `send` and a later `sendTo` keep their order. True
+   * when a live instance received it: for a member of this instance, whether it is connected; for
+   * another's, that the instance is up. False for an id no instance of this layer could issue.
    */
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
-    const instance = MEMBER_ID.exec(memberId)?.[1];
-    if (instance === undefined) return false;
-    if (instance === this.instanceId && !this.members.has(memberId)) return false;
-    const payload = Buffer.concat([Buffer.from(`${memberId}\n`), frame]);
-    const receivers = await this.calls.run(() => this.pub.publish(this.keys.instanceChannel(instance), payload));
-    return receivers > 0;
+    const direct = this.subscriptions.direct(memberId, frame);
+    if (!direct) return false;
+    return (await this.calls.run(() => this.pub.publish(direct.channel, direct.payload))) > 0;
   }
 
   async countMembers(group: GroupName): Promise<number> {
@@ -224,6 +228,14 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     const name = groupName(group);
     return this.calls.run(() => this.presence.hasUser(name, userId));
+  }
+
+  async claimSocket(socket: SocketClaim, limit: number): Promise<boolean> {
+    return this.calls.run(() => this.presence.claimSocket(socket, limit));
+  }
+
+  async releaseSocket(socket: SocketClaim): Promise<void> {
+    await this.presence.releaseSocket(socket);
   }
 
   async readSnapshot(key: SnapshotKey): Promise<string | null> {
@@ -260,14 +272,16 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   }
 
   /**
-   * Once both connections are up after either came back: delivers what the local groups missed
-   * while `sub` was away (`catchUp`), then writes all of this instance's presence again (Redis may
-   * have restarted empty, writes may have failed meanwhile, and readers may have pruned this
-   * instance while `sub` was away). Only then is the layer available again.
+   * Once both connections are up after either came back, or the lease was found lapsed: renews
+   * the lease, delivers what the local groups missed while `sub` was away (`LocalGroups.catchUp`),
+   * then writes all of this instance's presence and socket claims again (Redis may have restarted
+   * empty, writes may have failed meanwhile, and readers may have pruned this instance while `sub`
+   * was away or its lease lapsed). Only then is the layer available again.
    */
   private async restore(): Promise<void> {
     if (!this.started || this.closing || this.pub.status !== 'ready' || !this.subscriptions.ready) return;
-    await this.catchUp();
+    await this.lease.renew();
+    await this.groups.catchUp((group, from) => this.readHistory(group, from));
     await this.presence.rewriteAll();
     if (this.pub.status === 'ready' && this.subscriptions.ready) this.presenceWritten = true;
   }
@@ -277,21 +291,5 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     if (this.pub.status !== 'ready') return false;
     this.logger.error(`restoring after a reconnect failed: ${String(error)}`);
     return true;
-  }
-
-  /**
-   * For each group holding frames since `sub` dropped: what history has after the last id it
-   * delivered (a gap frame first, for what history lost), then what it held. A group whose read
-   * fails keeps holding until the next try.
-   */
-  private async catchUp(): Promise<void> {
-    const groups = this.groups.holding();
-    await Promise.all(
-      groups.map(async (group) => {
-        const read = await this.readHistory(group, { after: this.groups.lastId(group) });
-        const gap = read.gap ? [Buffer.from(gapFrame(read.gap))] : [];
-        this.groups.release(group, [...gap, ...read.frames]);
-      }),
-    );
   }
 }

@@ -28,11 +28,12 @@ export class RedisHistory {
     const prefix = this.keys.instanceChannelPrefix;
     if (options.unlessAbsent) {
       const { userId, forwardTo } = options.unlessAbsent;
-      keys.push(...this.keys.sendKeys(forwardTo));
+      keys.push(...this.keys.sendKeys(forwardTo), this.keys.leases);
       const forward = [this.keys.groupChannel(forwardTo), this.limits.size];
       const args = [channel, frame, size, this.limits.ttlMs, key, prefix, userId, ...forward];
       return integerReply(await sendUnlessAbsentScript.run(this.redis, keys, args), sendUnlessAbsentScript.name);
     }
+    keys.push(this.keys.leases);
     const args = [channel, frame, size, this.limits.ttlMs, key, options.inbox ? '1' : '0', prefix];
     if (options.snapshot) {
       keys.push(this.keys.snapshot(options.snapshot.key));

@@ -14,6 +14,8 @@ export class RedisKeys {
    * alive: its `sub` connection holds it from start to shutdown (see `presence-scripts.ts`).
    */
   readonly instanceChannelPrefix: string;
+  /** Hash: instance id → when its lease lapses (ms, Redis' clock); see `presence-scripts.ts`. */
+  readonly leases: string;
 
   constructor(
     readonly prefix: string,
@@ -21,6 +23,7 @@ export class RedisKeys {
   ) {
     this.groupChannelPrefix = `${prefix}group:`;
     this.instanceChannelPrefix = `${prefix}instance:`;
+    this.leases = `${prefix}instance-leases`;
   }
 
   /** Pub/sub channel of a group; every instance with a local member subscribes it. */
@@ -56,6 +59,15 @@ export class RedisKeys {
   /** Hash: `<instance id>:<user id>` → members of that user in the group on that instance. */
   users(group: GroupName): string {
     return `${this.prefix}group:${group}:users`;
+  }
+
+  /**
+   * Set: the member ids of a user's open sockets on every instance (`claimSocket`). The user id
+   * goes in as it is: the fixed `user:` and `:sockets` around it keep users apart from each other
+   * and from every other key, whatever characters the id holds.
+   */
+  userSockets(userId: string): string {
+    return `${this.prefix}user:${userId}:sockets`;
   }
 
   /** Channel on which an instance receives `sendTo` frames for its members. */

@@ -2,17 +2,18 @@ import type { Redis } from 'ioredis';
 import type { GroupName } from '../group-name';
 import type { LocalGroups } from '../local-groups';
 import type { RedisKeys } from './redis-keys';
-import type { Presence } from '../presence';
+import type { Presence, SocketClaim } from '../presence';
 import { countMembersScript, hasUserScript, writePresenceScript } from './presence-scripts';
 import { integerReply } from './redis-script';
+import { RedisSocketClaims } from './redis-socket-claims';
 
 /**
- * Shared presence: per group, this instance's member count and per-user counts, in two hashes.
- * Readers count only live instances, those whose `sub` connection still holds their instance
- * channel: an instance killed without cleanup stops counting as soon as Redis sees its
- * connection close, and its fields are deleted by the next reader. No timer runs for it: an
- * idle instance does nothing at all. A host that vanishes without closing its connections is
- * noticed by Redis' own `tcp-keepalive` (300 s by default), which bounds how long it counts.
+ * Shared presence: per group, this instance's member count and per-user counts, in two hashes;
+ * per user, the open sockets claimed on every instance (`RedisSocketClaims`). Readers count only
+ * live instances, those whose `sub` connection still holds their instance channel and whose
+ * lease has not lapsed (`RedisLease`): an instance killed without cleanup stops counting as soon
+ * as Redis sees its connection close, one frozen with its connections up (or on a host that
+ * vanished) when its lease lapses. The next reader deletes a dead instance's fields.
  *
  * Writes are absolute (this instance's count, not +1/-1): a failed write is remembered and the
  * next `rewriteAll` (after either connection comes back) converges Redis on the local state,
@@ -22,12 +23,15 @@ import { integerReply } from './redis-script';
 export class RedisPresence implements Presence {
   /** Groups, and their users, whose last write failed: Redis may still hold older counts. */
   private readonly dirty = new Map<GroupName, Set<string>>();
+  private readonly claims: RedisSocketClaims;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly groups: LocalGroups,
-  ) {}
+  ) {
+    this.claims = new RedisSocketClaims(redis, keys);
+  }
 
   /**
    * Writes this instance's current counts of `group` for the given users. The counts are read
@@ -47,8 +51,12 @@ export class RedisPresence implements Presence {
     }
   }
 
-  /** Writes every local group and every group whose write failed. */
+  /** Writes every local group and every group whose write failed, and every socket claim. */
   async rewriteAll(): Promise<void> {
+    await Promise.all([this.rewriteGroups(), this.claims.rewriteAll()]);
+  }
+
+  private async rewriteGroups(): Promise<void> {
     const work = new Map<GroupName, Set<string>>(this.dirty);
     this.dirty.clear();
     for (const group of this.groups.names()) {
@@ -69,17 +77,27 @@ export class RedisPresence implements Presence {
       for (const user of this.groups.users(group).keys()) args.push(user, 0);
       return writePresenceScript.run(this.redis, [...this.readKeys(group), this.keys.state(group)], args);
     });
-    await Promise.all(writes);
+    await Promise.all([...writes, this.claims.removeAll()]);
   }
 
   async countMembers(group: GroupName): Promise<number> {
-    const reply = await countMembersScript.run(this.redis, this.readKeys(group), [this.keys.instanceChannelPrefix]);
+    const keys = [...this.readKeys(group), this.keys.leases];
+    const reply = await countMembersScript.run(this.redis, keys, [this.keys.instanceChannelPrefix]);
     return integerReply(reply, countMembersScript.name);
   }
 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
-    const reply = await hasUserScript.run(this.redis, this.readKeys(group), [this.keys.instanceChannelPrefix, userId]);
+    const keys = [...this.readKeys(group), this.keys.leases];
+    const reply = await hasUserScript.run(this.redis, keys, [this.keys.instanceChannelPrefix, userId]);
     return integerReply(reply, hasUserScript.name) === 1;
+  }
+
+  claimSocket(socket: SocketClaim, limit: number): Promise<boolean> {
+    return this.claims.claim(socket, limit);
+  }
+
+  releaseSocket(socket: SocketClaim): Promise<void> {
+    return this.claims.release(socket);
   }
 
   private readKeys(group: GroupName): string[] {

@@ -9,6 +9,15 @@ const NEWLINE = 0x0a;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
+/** Member ids are `<instance id>.<n>`: the instance part says which instance channel to use. */
+const MEMBER_ID = /^([0-9a-f]{32})\.[0-9]+$/;
+
+/** A `sendTo` frame, addressed: what to publish where. */
+export interface DirectMessage {
+  channel: string;
+  payload: Buffer;
+}
+
 /**
  * The `sub` connection: which channels it holds, and what arrives on them. The instance channel
  * (for `sendTo`) is always subscribed; a group channel while the group has a local member.
@@ -96,6 +105,21 @@ export class RedisSubscriptions {
   async caughtUp(): Promise<void> {
     if (this.sub.status !== 'ready') return;
     await this.sub.ping().catch(() => undefined);
+  }
+
+  /**
+   * `<member id>\n<frame>` for the channel of the member's instance, which hands the frame to the
+   * member if it is still connected there (`receiveDirect`). Undefined for an id no instance
+   * could have issued, or a member of this instance that is gone.
+   */
+  direct(memberId: string, frame: Buffer): DirectMessage | undefined {
+    const instance = MEMBER_ID.exec(memberId)?.[1];
+    if (instance === undefined) return undefined;
+    if (instance === this.keys.instanceId && !this.members.has(memberId)) return undefined;
+    return {
+      channel: this.keys.instanceChannel(instance),
+      payload: Buffer.concat([Buffer.from(`${memberId}\n`), frame]),
+    };
   }
 
   /** One bad message is logged and dropped; it never stops the ones after it. */
