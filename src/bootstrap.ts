@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { answerClientErrors } from './common/client-error';
-import { JSON_BODY_OPTIONS } from './common/json-body';
+import { bodyParserErrors, JSON_BODY_OPTIONS } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { StrictValidationPipe } from './common/strict-validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -44,6 +44,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   app.use(securityHeaders());
   // Before init, so Nest does not add its own JSON parser (which has no depth limit).
   app.useBodyParser('json', JSON_BODY_OPTIONS);
+  app.use(bodyParserErrors);
   app.use(handshakeProbe(adapter));
   // The demo page at `/` and the client library it imports, built by `npm run build`.
   app.useStaticAssets(join(__dirname, '..', 'public'));

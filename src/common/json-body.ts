@@ -1,5 +1,6 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import { BadRequestException, HttpException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { exceedsJsonDepth, JSON_TOO_DEEP } from './json-depth';
 
 /**
@@ -29,3 +30,23 @@ function asUtf8(body: Buffer, encoding: string): Buffer {
  * passed by reference keeps it, and the limit is body-parser's default, stated.
  */
 export const JSON_BODY_OPTIONS = { limit: '100kb', verify: refuseDeepJson };
+
+/** What body-parser passes on: an http-errors error (`status`, `expose`) or anything else. */
+interface ParserError {
+  status?: unknown;
+  expose?: unknown;
+  message?: unknown;
+}
+
+/**
+ * An express error handler for the body parsers' refusals (413 too large, 415 charset, 400
+ * encoding…): Nest only recognises their invalid-JSON error, and answers the others without the
+ * `error` field and logs each one, object and all. These become Nest exceptions in its usual
+ * shape, logged by nobody. Anything else goes on as it was.
+ */
+export function bodyParserErrors(error: unknown, _request: Request, _response: Response, next: NextFunction): void {
+  const { status, expose, message } = (error ?? {}) as ParserError;
+  if (error instanceof HttpException || typeof status !== 'number' || expose !== true || status >= 500)
+    return next(error);
+  next(new HttpException({ statusCode: status, message: String(message), error: STATUS_CODES[status] }, status));
+}
