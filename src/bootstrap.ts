@@ -42,8 +42,10 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.use(securityHeaders());
-  // Before init, so Nest does not add its own JSON parser (which has no depth limit).
+  // Before init, so Nest does not add its own parsers (its JSON one has no depth limit), and
+  // before the handler that answers their refusals.
   app.useBodyParser('json', JSON_BODY_OPTIONS);
+  app.useBodyParser('urlencoded', { extended: true });
   app.use(bodyParserErrors);
   app.use(handshakeProbe(adapter));
   // The demo page at `/` and the client library it imports, built by `npm run build`.
