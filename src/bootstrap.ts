@@ -1,9 +1,13 @@
-import { LogLevel, ValidationPipe } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { join } from 'node:path';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
+import { answerClientErrors } from './common/client-error';
+import { bodyParserErrors, JSON_BODY_OPTIONS } from './common/json-body';
+import { securityHeaders } from './common/security-headers';
+import { StrictValidationPipe } from './common/strict-validation.pipe';
 import { AppConfig } from './config/app-config';
 import { DrainState } from './lifecycle/drain-state';
 import { HttpDrain } from './lifecycle/http-drain';
@@ -41,13 +45,21 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app.get(DrainState),
   );
   app.useWebSocketAdapter(adapter);
-  // First: while draining, a new request is answered 503 before anything else runs.
+  answerClientErrors(app.getHttpServer());
+  app.disable('x-powered-by');
+  // While draining, a new request is answered 503 before anything else runs.
   app.use(app.get(HttpDrain).middleware);
+  app.use(securityHeaders());
+  // Before init, so Nest does not add its own parsers (its JSON one has no depth limit), and
+  // before the handler that answers their refusals.
+  app.useBodyParser('json', JSON_BODY_OPTIONS);
+  app.useBodyParser('urlencoded', { extended: true });
+  app.use(bodyParserErrors);
   app.use(handshakeProbe(adapter));
   // The demo page at `/` and the client library it imports, built by `npm run build`.
   app.useStaticAssets(join(__dirname, '..', 'public'));
   app.useStaticAssets(join(__dirname, '..', 'dist', 'client'), { prefix: '/client/' });
-  app.useGlobalPipes(new ValidationPipe({ transform: true, forbidUnknownValues: true }));
+  app.useGlobalPipes(new StrictValidationPipe());
   if (config.REDIS_URL) {
     const strategy = new ClaimingRedisServer(transportOptions(config.REDIS_URL), app.get(EventClaims));
     app.connectMicroservice<CustomStrategy>({ strategy }, { inheritAppConfig: true });

@@ -1,12 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOmittable } from './omittable';
 
 /**
  * `cid`: the client's own id for a chat or room message, 1–64 characters, so that it can resend
- * after a reconnect without the message being delivered twice (see `idempotencyKey`).
+ * after a reconnect without the message being delivered twice (see `idempotencyKey`). It may be
+ * left out; null is refused (it would otherwise key every null-`cid` message alike).
  */
 export function IsClientMessageId(): PropertyDecorator {
-  return applyDecorators(IsOptional(), IsString(), MinLength(1), MaxLength(64));
+  return applyDecorators(IsOmittable(), IsString(), MinLength(1), MaxLength(64));
 }
 
 /**

@@ -1,9 +1,11 @@
 import { getMetadataStorage } from 'class-validator';
+import { isSent } from './omittable';
 
 type ValueCheck = (value: unknown) => boolean;
 
 interface FieldRules {
-  optional: boolean;
+  /** Its checks are skipped when the value is undefined (`IsOmittable`), or also null (`IsOptional`). */
+  optional: false | 'undefined' | 'nullish';
   checks: ValueCheck[];
 }
 
@@ -49,7 +51,11 @@ function compile(dto: abstract new () => object): QuickCheck | null {
     let rules = fields.get(meta.propertyName);
     if (!rules) fields.set(meta.propertyName, (rules = { optional: false, checks: [] }));
     if (meta.type === 'conditionalValidation' && meta.name === 'isOptional') {
-      rules.optional = true;
+      rules.optional = 'nullish';
+      continue;
+    }
+    if (meta.type === 'conditionalValidation' && meta.constraints?.[0] === isSent) {
+      rules.optional = 'undefined';
       continue;
     }
     const make = meta.type === 'customValidation' && meta.name ? KNOWN[meta.name] : undefined;
@@ -62,7 +68,7 @@ function compile(dto: abstract new () => object): QuickCheck | null {
   return (instance) => {
     for (const [name, { optional, checks }] of entries) {
       const value = (instance as Record<string, unknown>)[name];
-      if (optional && (value === undefined || value === null)) continue;
+      if (value === undefined ? optional : optional === 'nullish' && value === null) continue;
       for (const valueCheck of checks) if (!valueCheck(value)) return false;
     }
     return true;

@@ -1,5 +1,6 @@
 import { ServerRedis, type BaseRpcContext, type ReadPacket, type RedisOptions } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
+import { exceedsJsonDepth, JSON_TOO_DEEP } from '../common/json-depth';
 import type { EventClaims } from './event-claims';
 
 /**
@@ -35,6 +36,15 @@ export class ClaimingRedisServer extends ServerRedis {
     this.subscribed = subClient.subscribe(this.claims.aliveChannel, ...this.messageHandlers.keys());
     // Nest subscribes the patterns again: a no-op in Redis, and it keeps Nest's message wiring.
     super.bindEvents(subClient, pubClient);
+  }
+
+  /** A message nested too deep is dropped before Nest parses it (every instance logs it once). */
+  override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<void> {
+    if (exceedsJsonDepth(Buffer.from(buffer))) {
+      this.logger.warn(`${channel} event dropped: ${JSON_TOO_DEEP}`);
+      return;
+    }
+    await super.handleMessage(channel, buffer, pub, pattern);
   }
 
   override async handleEvent(pattern: string, packet: ReadPacket<unknown>, context: BaseRpcContext): Promise<void> {

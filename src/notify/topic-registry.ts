@@ -30,6 +30,6 @@ export class TopicRegistry {
   /** Throws `UnknownTopicError` or `InvalidInputError` (naming the field). */
   async validate(topic: string, body: unknown): Promise<{ topic: TopicName; payload: TopicPayloadDto }> {
     const name = this.resolve(topic);
-    return { topic: name, payload: await validateInput(TOPICS[name], body) };
+    return { topic: name, payload: await validateInput(TOPICS[name], body, { strict: true }) };
   }
 }

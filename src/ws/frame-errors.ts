@@ -1,4 +1,4 @@
-import type { LoggerService } from '@nestjs/common';
+import { HttpException, type LoggerService } from '@nestjs/common';
 import { InvalidInputError, UnknownTopicError } from '../common/errors';
 import type { ErrorFrame } from '../common/frames';
 import { LayerUnavailableError } from '../layer/channel-layer';
@@ -10,6 +10,19 @@ export function errorReplyOf(error: unknown, logger: LoggerService): Omit<ErrorF
   if (error instanceof InvalidInputError) return { code: 400, msg: error.message };
   if (error instanceof UnknownTopicError) return { code: 404, msg: error.message };
   if (error instanceof LayerUnavailableError) return { code: 503, msg: 'service unavailable: message not sent' };
+  // A Nest exception (a guard's, a pipe's, a library's) answers with its own status, as on HTTP.
+  if (error instanceof HttpException && error.getStatus() < 500) {
+    return { code: error.getStatus(), msg: httpExceptionMessage(error) };
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { code: 500, msg: 'internal error' };
+}
+
+/** What Nest would send as the `message` of the exception's HTTP response, as one string. */
+function httpExceptionMessage(error: HttpException): string {
+  const response = error.getResponse();
+  const message =
+    typeof response === 'object' && response !== null && 'message' in response ? response.message : response;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : error.message;
 }

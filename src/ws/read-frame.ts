@@ -1,4 +1,5 @@
 import type { RawData } from 'ws';
+import { exceedsJsonDepth, JSON_TOO_DEEP } from '../common/json-depth';
 
 export type InboundFrame =
   { kind: 'ping' } | { kind: 'invalid'; reason: string } | { kind: 'frame'; value: Record<string, unknown> | string };
@@ -6,7 +7,8 @@ export type InboundFrame =
 /**
  * Classifies one inbound WebSocket message: the text `ping` (the seeds' browser heartbeat), a
  * JSON object for the gateway (or the raw text, for endpoints that take text), or why it is
- * refused. Oversized frames never get here: `ws` closes those with 1009 (maxPayload).
+ * refused. Oversized frames never get here: `ws` closes those with 1009 (maxPayload), and
+ * invalid UTF-8 with 1007. JSON nested too deep is refused before JSON.parse spends time on it.
  */
 const PING = Buffer.from('ping');
 
@@ -17,9 +19,11 @@ export function isPing(data: RawData, isBinary: boolean): boolean {
 
 export function readFrame(data: RawData, isBinary: boolean, takesText: boolean): InboundFrame {
   if (isBinary) return { kind: 'invalid', reason: 'binary frames are not supported: send UTF-8 text' };
-  const text = toText(data);
+  const bytes = toBytes(data);
+  const text = bytes.toString('utf8');
   if (text === 'ping') return { kind: 'ping' };
   if (takesText) return { kind: 'frame', value: text };
+  if (exceedsJsonDepth(bytes)) return { kind: 'invalid', reason: JSON_TOO_DEEP };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,8 +36,8 @@ export function readFrame(data: RawData, isBinary: boolean, takesText: boolean):
   return { kind: 'frame', value: value as Record<string, unknown> };
 }
 
-function toText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+function toBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }

@@ -55,8 +55,10 @@ async function openPage(browser: Browser, baseURL: string, name: string, pageErr
   page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
   // The page logs `[demo] …` when one of its frame handlers threw (the client catches those).
   page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('[demo]')) {
-      pageErrors.push(`${name}: ${message.text()}`);
+    // A Content-Security-Policy violation (something the page needs was blocked) fails the test too.
+    const text = message.text();
+    if (message.type() === 'error' && (text.startsWith('[demo]') || text.includes('Content Security Policy'))) {
+      pageErrors.push(`${name}: ${text}`);
     }
   });
   return page;

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  InternalServerErrorException,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
 import { UnknownTopicError } from '../../src/common/errors';
 import { LayerUnavailableError } from '../../src/layer/channel-layer';
@@ -76,6 +83,17 @@ describe('FrameHandler', () => {
     ['a FrameError', new FrameError(403, 'not yours'), 403, 'not yours'],
     ['an unknown topic', new UnknownTopicError('nope'), 404, 'unknown topic: nope'],
     ['a layer outage', new LayerUnavailableError('down'), 503, 'service unavailable: message not sent'],
+    ['a Nest ForbiddenException', new ForbiddenException('not for you'), 403, 'not for you'],
+    ['a Nest NotFoundException without a message', new NotFoundException(), 404, 'Not Found'],
+    [
+      'a Nest exception with several messages',
+      new BadRequestException(['a is bad', 'b is bad']),
+      400,
+      'a is bad; b is bad',
+    ],
+    ['an HttpException with a string body', new HttpException('slow down', 429), 429, 'slow down'],
+    ['an HttpException with an object body', new HttpException({ reason: 'x' }, 409), 409, 'Http Exception'],
+    ['a Nest 5xx exception (not shown)', new InternalServerErrorException('db password wrong'), 500, 'internal error'],
     ['anything else', new TypeError('boom'), 500, 'internal error'],
   ])('maps %s thrown by the method to its error frame, and never rejects', async (_label, error, code, msg) => {
     const replies = new Replies();
