@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { RedisServer } from '../support/redis-server';
 import { epochSeconds, signToken, TEST_SECRET } from '../support/tokens';
+import { waitFor } from '../support/wait';
 import { AppProcess } from './app-process';
 
 /**
@@ -202,11 +203,13 @@ describe('demo page (Chromium)', () => {
       await waitForState(page, 'push', 'open');
       expect(await storedToken(page)).toBe(token); // opened with it, no renewal yet
       // At exp the server closes both sockets with 4001; the page asks dev-login for a fresh token.
-      await page.waitForFunction(
-        `JSON.parse(sessionStorage.getItem('nest-realtime-demo.session') ?? '{}').token !== ${JSON.stringify(token)}`,
-        undefined,
-        { timeout: WAIT_MS },
-      );
+      // Polled from the test: a string predicate for waitForFunction runs through eval, which the
+      // page's Content-Security-Policy forbids.
+      await waitFor(async () => (await storedToken(page)) !== token, {
+        timeoutMs: WAIT_MS,
+        intervalMs: 100,
+        what: 'the page to store a fresh token',
+      });
       await waitForState(page, 'push', 'open');
       await waitForState(page, 'all', 'open');
       const shown = (await page.getByTestId('error').textContent()) ?? '';
