@@ -75,6 +75,7 @@ export class Sub {
       closed1013: false,
       ids: [],
       gaps: 0,
+      sockets: [],
     };
     world.subs.push(this.rec);
   }
@@ -112,6 +113,9 @@ export class Sub {
     });
     this.world.unsettled--;
     if (opened) {
+      const entry: [number, number, number] = [now(), NaN, since ?? -1];
+      this.rec.sockets.push(entry);
+      ws.once('close', () => (entry[1] = now()));
       if (!Number.isFinite(this.rec.firstOpen)) {
         this.rec.firstOpen = now();
         this.sinceAtOpen = this.world.seen.get(this.plan.group) ?? 0;
@@ -253,6 +257,7 @@ export class Sub {
   private async leave(): Promise<void> {
     const ws = this.ws;
     this.rec.end = now();
+    this.dropPending();
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
     if (this.plan.paused) ws.resume();

@@ -25,6 +25,8 @@ export interface SubRecord {
   /** Every id received on any of its sockets, replays included, in arrival order. */
   ids: number[];
   gaps: number;
+  /** Each socket that opened: [open, close] times and the `since` it resumed with (-1: none). */
+  sockets: [number, number, number][];
 }
 
 /** An accepted message: `start` before it was sent, `accepted` when its ack or 202 came. */
@@ -57,10 +59,28 @@ export interface Ledger {
   duplicates: number;
   gaps: number;
   closed1013: number;
+  /** The first few losses, for the details on stderr. */
+  samples: string[];
 }
+
+/**
+ * A subscriber that leaves soon after a message was accepted may leave before the message
+ * reaches it (delivery takes time, more on a loaded machine): it is due only if it stayed this
+ * long after the acceptance, or if it received a later id of the group (ids reach a socket in
+ * order, and a resume replays everything after its last id, so a later id means this one was
+ * skipped).
+ */
+export const TAIL_MS = 10_000;
 
 /** A push user counts as away for an inbox push only this long clear of its last socket. */
 export const INBOX_GRACE_MS = 1000;
+
+/** A subscriber with the ids it received, as a set, and the highest. */
+interface Member {
+  sub: SubRecord;
+  got: Set<number>;
+  max: number;
+}
 
 export function computeLedger(sends: SendRecord[], subs: SubRecord[], busy: Busy[]): Ledger {
   const ledger: Ledger = {
@@ -74,8 +94,9 @@ export function computeLedger(sends: SendRecord[], subs: SubRecord[], busy: Busy
     duplicates: 0,
     gaps: 0,
     closed1013: 0,
+    samples: [],
   };
-  const byGroup = new Map<string, { sub: SubRecord; got: Set<number> }[]>();
+  const byGroup = new Map<string, Member[]>();
   for (const sub of subs) {
     const got = new Set(sub.ids);
     ledger.duplicates += sub.ids.length - got.size;
@@ -83,29 +104,30 @@ export function computeLedger(sends: SendRecord[], subs: SubRecord[], busy: Busy
     if (sub.closed1013) ledger.closed1013++;
     if (!Number.isFinite(sub.firstOpen)) continue;
     const list = byGroup.get(sub.group) ?? [];
-    list.push({ sub, got });
+    list.push({ sub, got, max: sub.ids.reduce((m, id) => Math.max(m, id), 0) });
     byGroup.set(sub.group, list);
   }
   const busyOf = new Map<string, Busy[]>();
   for (const b of busy) busyOf.set(b.user, [...(busyOf.get(b.user) ?? []), b]);
 
-  const count = (kind: string, got: boolean): void => {
+  const count = (kind: string, got: boolean, send: SendRecord, sub: SubRecord): void => {
     ledger.expected++;
     ledger.expectedBy[kind] = (ledger.expectedBy[kind] ?? 0) + 1;
     if (got) ledger.delivered++;
     else {
       ledger.lost++;
       ledger.lostBy[kind] = (ledger.lostBy[kind] ?? 0) + 1;
+      if (ledger.samples.length < 10) ledger.samples.push(describe(kind, send, sub));
     }
   };
 
   for (const send of sends) {
     const members = byGroup.get(send.group) ?? [];
-    for (const { sub, got } of members) {
+    for (const { sub, got, max } of members) {
       if (sub.kind === 'chat' && sub.user === send.sender) continue;
-      if (!(sub.firstOpen < send.start && sub.end > send.accepted)) continue;
+      if (!(sub.firstOpen < send.start && (sub.end > send.accepted + TAIL_MS || max > send.id))) continue;
       if (sub.paused || sub.closed1013) ledger.excludedPaused++;
-      else count(sub.kind, got.has(send.id));
+      else count(sub.kind, got.has(send.id), send, sub);
     }
     if (send.group.startsWith('push:')) inbox(send, members, busyOf.get(send.group.slice(5)) ?? [], count);
   }
@@ -118,17 +140,25 @@ export function computeLedger(sends: SendRecord[], subs: SubRecord[], busy: Busy
  */
 function inbox(
   send: SendRecord,
-  members: { sub: SubRecord; got: Set<number> }[],
+  members: Member[],
   busy: Busy[],
-  count: (kind: string, got: boolean) => void,
+  count: (kind: string, got: boolean, send: SendRecord, sub: SubRecord) => void,
 ): void {
   const from = send.start - INBOX_GRACE_MS;
   const to = send.accepted + INBOX_GRACE_MS;
   if (busy.some((b) => b.start < to && b.end > from)) return;
-  let next: { sub: SubRecord; got: Set<number> } | undefined;
+  let next: Member | undefined;
   for (const member of members) {
     if (member.sub.paused || member.sub.firstOpen <= send.accepted) continue;
     if (!next || member.sub.firstOpen < next.sub.firstOpen) next = member;
   }
-  if (next) count('inbox', next.got.has(send.id));
+  if (next) count('inbox', next.got.has(send.id), send, next.sub);
+}
+
+/** One loss, its times relative to the send's start (ms). */
+function describe(kind: string, send: SendRecord, sub: SubRecord): string {
+  const t = (at: number): string => (at - send.start).toFixed(0);
+  const sockets = sub.sockets.map(([open, close, since]) => `[${t(open)}..${t(close)} since ${since}]`).join(' ');
+  const near = sub.ids.filter((id) => Math.abs(id - send.id) <= 3).join(',');
+  return `${kind} ${send.group} id ${send.id} accepted +${t(send.accepted)} to ${sub.user} (open ${t(sub.firstOpen)}, end ${t(sub.end)}; sockets ${sockets}; got near it: ${near})`;
 }

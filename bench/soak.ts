@@ -71,19 +71,23 @@ function snapshotDist(): string {
   return join(snapshot, 'dist', 'main.js');
 }
 
+/** Waits until no frame arrives for 2 s and no send or handshake is under way; false at the deadline. */
 async function drain(workers: SoakWorker[], deadline: number): Promise<boolean> {
   let last = -1;
   let still = 0;
-  while (now() < deadline) {
+  for (;;) {
     const counts = await Promise.all(workers.map((w) => w.call({ op: 'count' }, 'count', 10_000)));
     const frames = counts.reduce((n, c) => n + c.frames, 0);
     const unsettled = counts.reduce((n, c) => n + c.unsettled, 0);
     still = frames === last && unsettled === 0 ? still + 1 : 0;
     if (still >= 4) return true;
+    if (now() >= deadline) {
+      log(`drain: still ${unsettled} sends or handshakes under way, ${frames - last} frames in the last 0.5 s`);
+      return false;
+    }
     last = frames;
     await sleep(500);
   }
-  return false;
 }
 
 async function main(options: SoakOptions): Promise<number> {
@@ -170,6 +174,7 @@ async function main(options: SoakOptions): Promise<number> {
     log(
       `ledger: ${ledger.expected} deliveries due (${JSON.stringify(ledger.expectedBy)}), lost ${JSON.stringify(ledger.lostBy)}`,
     );
+    for (const sample of ledger.samples) log(`lost: ${sample}`);
     log(
       `paused readers and 1013 closes: ${ledger.excludedPaused} deliveries excluded, ${ledger.closed1013} sockets closed 1013`,
     );
