@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChannelLayer, type HistoryFrom, type HistoryRead } from '../../src/layer/channel-layer';
 import type { GroupName } from '../../src/layer/group-name';
+import { pushGroup } from '../../src/push/push.service';
 import { Instance } from '../support/instance';
 import { RedisServer } from '../support/redis-server';
 import { signToken, TEST_SECRET } from '../support/tokens';
@@ -73,7 +74,7 @@ describe.each(['memory', 'redis'] as const)('a push handshake aborted after the 
   test('the pushes sent before it arrive on the next connect, once', async () => {
     const user = `abort${kind}`;
     const ids = [await push(user, 1), await push(user, 2), await push(user, 3)];
-    const held = holdNextRead(`push.${user}`);
+    const held = holdNextRead(pushGroup(user));
 
     // The server's end of the handshake, to await its close.
     const server = instance.app.getHttpServer() as Server;
