@@ -265,6 +265,9 @@ export class Sub {
     const timer = setTimeout(() => ws.terminate(), 5000);
     const code = await closed;
     clearTimeout(timer);
-    if (this.plan.paused) bump(this.world, `paused reader closed ${code}`);
+    if (!this.plan.paused) return;
+    // A paused reader sees how the server ended it only now that it reads again.
+    bump(this.world, `paused reader closed ${code}`);
+    if (code === 1013) this.rec.closed1013 = true;
   }
 }

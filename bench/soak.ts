@@ -152,9 +152,9 @@ async function main(options: SoakOptions): Promise<number> {
       ),
     ]);
     const drained = await drain(workers, drainDeadline);
-    const peak = pids.reduce((sum, pid) => sum + peakRssKiB(pid), 0);
     const reports = await Promise.all(workers.map((w) => w.call({ op: 'finish' }, 'report', 30_000)));
     await Promise.all(workers.map((w) => stopChild(w.child, 2000)));
+    const peak = pids.reduce((sum, pid) => sum + peakRssKiB(pid), 0);
 
     // The clients are gone: V8 gives memory back at its next collections, which an idle process
     // runs on its own within seconds (the memory reducer). Up to 30 s, while it has not come back.
