@@ -16,6 +16,7 @@ import { peakRssKiB, resetPeakRss } from './peak-rss';
 import { killAllChildren, startVariant, stopChild, type Running } from './servers';
 import { computeLedger, type Busy, type SendRecord, type SubRecord } from './soak-ledger';
 import { pushUser, slots as allSlots } from './soak-plan';
+import { collectGarbage, inspectorUrl } from './soak-gc';
 import { SoakWorker, startTraffic } from './soak-traffic';
 
 interface SoakOptions {
@@ -106,7 +107,7 @@ async function main(options: SoakOptions): Promise<number> {
         benchDist: __dirname,
         pingMs: 25_000,
         logDir,
-        nodeArgs: [],
+        nodeArgs: ['--inspect=127.0.0.1:0'],
         chatShape: 'contract',
         env: SERVER_ENV,
       },
@@ -156,11 +157,19 @@ async function main(options: SoakOptions): Promise<number> {
     await Promise.all(workers.map((w) => stopChild(w.child, 2000)));
     const peak = pids.reduce((sum, pid) => sum + peakRssKiB(pid), 0);
 
-    // The clients are gone: V8 gives memory back at its next collections, which an idle process
-    // runs on its own within seconds (the memory reducer). Up to 30 s, while it has not come back.
-    const backBy = (peakKiB: number): number => before + Math.max(0.5 * (peakKiB - before), 32 * 1024);
+    // The clients are gone. An idle process collects when V8 decides to; a full collection
+    // through each instance's inspector (`soak-gc.ts`) shows what the instances still hold.
+    await sleep(5000);
+    const idle = rssSum(pids);
+    await Promise.all(
+      pids.map(async (_pid, i) => {
+        const url = inspectorUrl(join(logDir, `soak-${i}.log`));
+        if (!url) return log(`instance ${i}: no inspector URL in its log`);
+        await collectGarbage(url).catch((error: unknown) => log(`instance ${i}: no collection: ${String(error)}`));
+      }),
+    );
     let after = Infinity;
-    for (let i = 0; i < 30 && after > backBy(peak); i++) {
+    for (let i = 0; i < 3; i++) {
       await sleep(1000);
       after = Math.min(after, rssSum(pids));
     }
@@ -182,9 +191,9 @@ async function main(options: SoakOptions): Promise<number> {
     );
     log(`duplicates ${ledger.duplicates}, gap frames ${ledger.gaps}, subscribers ${subs.length}, drained ${drained}`);
     log(`POSTs refused: ${JSON.stringify(traffic.refused)}; clients: ${JSON.stringify(stats)}`);
-    const back = after <= backBy(peak);
+    const back = after <= before + Math.max(0.5 * (peak - before), 32 * 1024);
     log(
-      `memory ${back ? 'came back' : 'did NOT come back'}: ${mib(before)} -> ${mib(peak)} (sum of VmHWM) -> ${mib(after)} MiB`,
+      `memory ${back ? 'came back' : 'did NOT come back'}: ${mib(before)} -> ${mib(peak)} (sum of VmHWM) -> ${mib(idle)} (5 s after the clients left) -> ${mib(after)} MiB (after a full GC)`,
     );
     if (crash) log(`an instance exited during the run: ${crash}`);
     console.log(
