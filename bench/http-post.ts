@@ -30,3 +30,39 @@ export function post(port: number, path: string, body: string, token: string, ag
     req.end(body);
   });
 }
+
+/** As `post`, with the response body (the soak reads the id a 202 names). */
+export function postReading(
+  port: number,
+  path: string,
+  body: string,
+  token: string,
+  agent: Agent,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        timeout: 30_000,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', () => resolvePromise({ status: 0, body: '' }));
+      },
+    );
+    req.on('error', () => resolvePromise({ status: 0, body: '' }));
+    req.on('timeout', () => req.destroy());
+    req.end(body);
+  });
+}

@@ -49,6 +49,8 @@ export interface ServerOptions {
   /** Extra node flags for every measured server (e.g. --prof). */
   nodeArgs: string[];
   chatShape: ChatShape;
+  /** Extra environment for this service's instances (the soak raises limits that would bite). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const children = new Set<ChildProcess>();
@@ -201,6 +203,7 @@ export async function startVariant(variant: Variant, options: ServerOptions, tag
         script = options.oursMain;
         Object.assign(env, { NODE_ENV: 'test', HOST: '127.0.0.1', WS_PING_INTERVAL_MS: String(options.pingMs) });
         Object.assign(env, RATE_LIMITS_RAISED);
+        Object.assign(env, options.env);
       } else {
         script = join(options.benchDist, variant.kind === 'floor' ? 'floor-server.js' : 'socketio-server.js');
         Object.assign(env, {

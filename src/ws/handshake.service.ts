@@ -15,6 +15,12 @@ export interface AcceptedHandshake<P> {
   groups: GroupName[];
   /** Where its group's history is replayed from, for a resuming socket. */
   resume?: HistoryFrom;
+  /**
+   * The socket is its user's inbox reader (`/push/:username`): what it was given counts as
+   * received once its client shows it read it. Not at the read: a handshake that fails after it
+   * must not use up the inbox.
+   */
+  inbox: boolean;
 }
 
 /** `since`: a decimal integer from 0 to 2^53 - 1 (CONTRACT.md, Resume). */
@@ -37,7 +43,8 @@ export class HandshakeService {
     const user = this.authenticate(request, url);
     const params = route.parse(raw);
     if (!route.authorize(user, params)) throw new HandshakeRefusal(403, 'not allowed to open this socket');
-    return { user, params, groups: route.groups(user, params), resume: resumeFrom(route, url.searchParams) };
+    const resume = resumeFrom(route, url.searchParams);
+    return { user, params, groups: route.groups(user, params), resume, inbox: route.resume === 'inbox' };
   }
 
   allowsOrigin(request: IncomingMessage): boolean {
@@ -56,12 +63,15 @@ export class HandshakeService {
   }
 }
 
-/** Where a socket of `route` resumes from, by its `since` query parameter; 400 for a bad one. */
+/**
+ * Where a socket of `route` resumes from, by its `since` query parameter; 400 for a bad one. The
+ * read never marks the inbox received: that waits for the client (`PeerHub.received`).
+ */
 function resumeFrom(route: WsRoute<unknown>, query: URLSearchParams): HistoryFrom | undefined {
   if (!route.resume) return undefined;
   const given = query.getAll('since');
-  if (given.length === 0) return route.resume === 'inbox' ? { after: 'received', markReceived: true } : undefined;
+  if (given.length === 0) return route.resume === 'inbox' ? { after: 'received' } : undefined;
   const since = given.length === 1 && SINCE.test(given[0]) ? Number(given[0]) : NaN;
   if (!Number.isSafeInteger(since)) throw new HandshakeRefusal(400, SINCE_RULE);
-  return { after: since, markReceived: route.resume === 'inbox' };
+  return { after: since };
 }

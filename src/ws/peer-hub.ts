@@ -81,6 +81,21 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     return peer;
   }
 
+  /**
+   * Marks everything sent to the inbox `group` so far as received, once `peer`'s client has shown
+   * it read its replay (see `RoutedWsAdapter`); what was sent since it joined reaches it live. A
+   * failure here is logged: the next connect then gets those pushes again rather than none.
+   */
+  async received(peer: Peer, group: GroupName): Promise<void> {
+    if (!peer.isOpen) return;
+    try {
+      // A read after the last possible id returns nothing, and marks up to the group's last id.
+      await this.layer.history(group, { after: Number.MAX_SAFE_INTEGER, markReceived: true });
+    } catch (error) {
+      this.logger.warn(`inbox ${group} not marked received: ${String(error)}`);
+    }
+  }
+
   async close(peer: Peer): Promise<void> {
     if (!this.peers.delete(peer)) return;
     this.expiry.forget(peer);

@@ -8,9 +8,10 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
 import type { DrainState } from '../lifecycle/drain-state';
+import type { GroupName } from '../layer/group-name';
 import type { Metrics } from '../metrics/metrics.service';
 import type { FrameDispatcher } from './frame-dispatcher';
-import { HandshakeService } from './handshake.service';
+import { HandshakeService, type AcceptedHandshake } from './handshake.service';
 import type { Peer } from './peer';
 import { PeerHub } from './peer-hub';
 import { FrameRate, FrameVerdict } from './frame-rate';
@@ -196,8 +197,9 @@ export class RoutedWsAdapter extends WsAdapter {
     if ('status' in found) return writeRefusal(socket, found.status, found.message);
     const { endpoint, params: raw } = found;
     let peer: Peer;
+    let accepted: AcceptedHandshake<unknown>;
     try {
-      const accepted = this.handshake.check(request, url, endpoint.route, raw);
+      accepted = this.handshake.check(request, url, endpoint.route, raw);
       peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume);
     } catch (error) {
       if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
@@ -209,11 +211,30 @@ export class RoutedWsAdapter extends WsAdapter {
       void this.hub.close(peer);
       return writeRefusal(socket, DRAINING.status, DRAINING.message);
     }
-    this.complete(endpoint, peer, request, socket, head);
+    if (this.complete(endpoint, peer, request, socket, head) && accepted.inbox)
+      this.receivedOnPong(peer, accepted.groups[0]);
   }
 
-  /** The 101 goes out only now, after the groups are joined: "open" means "will receive". */
-  private complete(endpoint: Endpoint, peer: Peer, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * An inbox reader's replay counts as received once the client answers a ping sent after it:
+   * TCP keeps order, so the pong proves the client read the replay. Marking at the read (or at
+   * the 101) lost the pushes of a client that went away meanwhile: the server writes its 101 and
+   * replay to a connection it does not yet know is dead. A client that never answers leaves the
+   * inbox for the next connect. Live pushes meanwhile are marked as they are sent, as for any
+   * open socket.
+   */
+  private receivedOnPong(peer: Peer, group: GroupName): void {
+    const ws = this.sockets.get(peer)?.socket;
+    if (!ws) return;
+    ws.once('pong', () => void this.hub.received(peer, group));
+    peer.ping();
+  }
+
+  /**
+   * The 101 goes out only now, after the groups are joined: "open" means "will receive". True
+   * when the socket opened (and got what the peer held).
+   */
+  private complete(endpoint: Endpoint, peer: Peer, request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     let attached = false;
     if (!socket.destroyed) {
       endpoint.server.handleUpgrade(request, socket, head, (ws) => {
@@ -224,6 +245,7 @@ export class RoutedWsAdapter extends WsAdapter {
     }
     // The client went away while its groups were being joined: undo the join.
     if (!attached) void this.hub.close(peer);
+    return attached;
   }
 
   /**
