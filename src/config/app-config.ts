@@ -167,6 +167,17 @@ export class AppConfig {
   })
   TRUST_PROXY?: string;
 
+  /** `json`: one JSON object per line (default in production); `pretty`: coloured text for a terminal. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  /** The lowest level logged. */
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace',
+  })
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' = 'info';
+
   /**
    * The longest chat or room message accepted. A message can never be longer than its frame, so
    * the default is the frame limit itself: the cap never binds before `WS_MAX_PAYLOAD` does.
@@ -178,6 +189,10 @@ export class AppConfig {
   /** Chats are many small groups: their history may be set apart (`HISTORY_SIZE_CHAT`). */
   get chatHistorySize(): number {
     return this.HISTORY_SIZE_CHAT ?? this.HISTORY_SIZE;
+  }
+
+  get logFormat(): 'json' | 'pretty' {
+    return this.LOG_FORMAT ?? (this.NODE_ENV === 'production' ? 'json' : 'pretty');
   }
 
   get devLoginEnabled(): boolean {
