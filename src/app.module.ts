@@ -6,7 +6,7 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { EchoModule } from './echo/echo.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { LayerModule } from './layer/layer.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -38,8 +38,8 @@ export class AppModule {
         EchoModule,
         PresenceModule,
         MicroserviceModule.forRoot(config),
+        HealthModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }

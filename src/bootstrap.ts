@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { answerClientErrors } from './common/client-error';
+import { corsDelegate, refuseForeignPreflights } from './common/cors';
 import { bodyParserErrors, JSON_BODY_OPTIONS } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { StrictValidationPipe } from './common/strict-validation.pipe';
@@ -50,6 +51,9 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   // While draining, a new request is answered 503 before anything else runs.
   app.use(app.get(HttpDrain).middleware);
   app.use(securityHeaders());
+  // CORS for the origins ALLOWED_ORIGINS lets open a WebSocket; preflights answered here.
+  app.enableCors(corsDelegate(config.ALLOWED_ORIGINS));
+  app.use(refuseForeignPreflights(config.ALLOWED_ORIGINS));
   // Before init, so Nest does not add its own parsers (its JSON one has no depth limit), and
   // before the handler that answers their refusals.
   app.useBodyParser('json', JSON_BODY_OPTIONS);
