@@ -1,3 +1,5 @@
+// terminus's internal executor: the test reproduces what app.close() does to it.
+import { HealthCheckExecutor } from '@nestjs/terminus/dist/health-check/health-check-executor.service';
 import { ChildInstance } from '../support/child-instance';
 import { Instance } from '../support/instance';
 import { rawGet } from '../support/raw-http';
@@ -156,5 +158,24 @@ describe('health probes while draining (dist/main.js, real SIGTERM)', () => {
       reason: 'server shutting down',
     });
     expect(await service.exited()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('health probes once app.close() has begun', () => {
+  let server: Instance | undefined;
+
+  afterEach(async () => {
+    await server?.stop();
+  });
+
+  test("live stays 200 where terminus's own check turns to shutting_down (ready 503)", async () => {
+    server = await Instance.start();
+    // What Nest's beforeApplicationShutdown hook does to terminus during app.close(), before the
+    // HTTP server closes: from then on HealthCheckService answers 503 `shutting_down`.
+    server.app.get(HealthCheckExecutor).beforeApplicationShutdown();
+    const readiness = await get(server.http, '/health/ready');
+    expect([readiness.status, (readiness.body as { status: string }).status]).toEqual([503, 'shutting_down']);
+    const live = await get(server.http, '/health/live');
+    expect([live.status, live.body]).toEqual([200, LIVE]);
   });
 });
