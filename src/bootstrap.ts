@@ -10,6 +10,7 @@ import { bodyParserErrors, JSON_BODY_OPTIONS } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { StrictValidationPipe } from './common/strict-validation.pipe';
 import { AppConfig } from './config/app-config';
+import { setupApiDocs } from './docs/api-docs';
 import { DrainState } from './lifecycle/drain-state';
 import { HttpDrain } from './lifecycle/http-drain';
 import { Metrics } from './metrics/metrics.service';
@@ -63,6 +64,8 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   // The demo page at `/` and the client library it imports, built by `npm run build`.
   app.useStaticAssets(join(__dirname, '..', 'public'));
   app.useStaticAssets(join(__dirname, '..', 'dist', 'client'), { prefix: '/client/' });
+  // OpenAPI at /api/docs-json, the Swagger UI at /api/docs.
+  setupApiDocs(app);
   app.useGlobalPipes(new StrictValidationPipe());
   if (config.REDIS_URL) {
     const strategy = new ClaimingRedisServer(transportOptions(config.REDIS_URL), app.get(EventClaims));

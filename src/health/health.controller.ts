@@ -1,11 +1,15 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ChannelLayer } from '../layer/channel-layer';
 import { DrainState } from '../lifecycle/drain-state';
 
-export interface Health {
-  status: 'ok' | 'unavailable' | 'draining';
-  layer: ChannelLayer['kind'];
+export class Health {
+  @ApiProperty({ enum: ['ok', 'unavailable', 'draining'] })
+  status!: 'ok' | 'unavailable' | 'draining';
+
+  @ApiProperty({ enum: ['memory', 'redis'], description: 'the channel layer this instance runs on' })
+  layer!: ChannelLayer['kind'];
 }
 
 /**
@@ -13,6 +17,7 @@ export interface Health {
  * reach, and 503 `draining` from the shutdown signal on (a load balancer takes it out at once).
  * The contract fixes the body, so this is a plain controller rather than terminus's shape.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,6 +26,16 @@ export class HealthController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Whether this instance can deliver everywhere',
+    description: 'No token, and not rate-limited. Its own body, not the error shape.',
+  })
+  @ApiResponse({ status: 200, type: Health, description: '`{"status":"ok","layer":…}`' })
+  @ApiResponse({
+    status: 503,
+    type: Health,
+    description: '`unavailable`: the configured Redis is unreachable; `draining`: the instance is shutting down',
+  })
   health(@Res({ passthrough: true }) response: Response): Health {
     if (this.drain.draining) {
       response.status(503);
