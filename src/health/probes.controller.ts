@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { HealthIndicators } from './health-indicators';
 
@@ -7,6 +8,7 @@ import { HealthIndicators } from './health-indicators';
  * `/health` (whose body the contract fixes). Outside `/api`: not rate-limited, and let through
  * while draining by `HttpDrain`.
  */
+@ApiTags('health')
 @Controller('health')
 export class ProbesController {
   constructor(
@@ -21,7 +23,14 @@ export class ProbesController {
    * answers.
    */
   @Get('live')
-  @HealthCheck()
+  @ApiOperation({
+    summary: 'Liveness: the process answers',
+    description:
+      'Always 200 while the process answers, also while draining or while Redis is away. No token, not rate-limited.',
+  })
+  // Not documented with a 503: it has none.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOkResponse({ description: '`{"status":"ok","info":{"process":{"status":"up"}},"error":{},"details":{…}}`' })
   live(): HealthCheckResult {
     const process = this.indicators.process();
     return { status: 'ok', info: process, error: {}, details: process };
@@ -29,6 +38,11 @@ export class ProbesController {
 
   /** 200 while this instance should get new work; 503 (terminus's error body) while draining or while Redis is away. */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: this instance should get new work',
+    description:
+      '503 while draining (`drain` down) or while a configured Redis is away (`layer` down). No token, not rate-limited.',
+  })
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.indicators.draining(), () => this.indicators.channelLayer()]);
