@@ -182,12 +182,17 @@ export class RoutedWsAdapter extends WsAdapter {
     if (this.listening) return;
     this.listening = true;
     (this.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', (error) => this.log.socketError(undefined, error));
+      this.logErrors(socket);
       this.upgrade(request, socket, head).catch((error: unknown) => {
         this.log.failed(request, error);
         writeRefusal(socket, 500, 'internal error');
       });
     });
+  }
+
+  /** In a scope of its own: a listener made next to the catch above would keep `request` alive. */
+  private logErrors(socket: Duplex): void {
+    socket.on('error', (error) => this.log.socketError(undefined, error));
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
