@@ -108,6 +108,16 @@ describe('logs (dist/main.js)', () => {
       );
     });
 
+    test('the shutdown steps, in order, as JSON lines of context Shutdown', () => {
+      expect(lines.filter((line) => line.context === 'Shutdown').map((line) => line.msg)).toEqual([
+        'SIGTERM: draining, exit within 10000 ms',
+        'queued data written',
+        'sockets closed 1 with 1001 (0 cut)',
+        'layer left',
+        'exit 0',
+      ]);
+    });
+
     test.each(Object.keys(tokens))('no line holds the %s token', (name) => {
       const token = tokens[name as keyof typeof tokens];
       expect(output).not.toContain(token);
