@@ -9,6 +9,8 @@ import { EchoModule } from './echo/echo.module';
 import { HealthModule } from './health/health.module';
 import { LayerModule } from './layer/layer.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { LoggingModule } from './logging/logging.module';
+import type { PinoLevel } from './logging/root-logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { MicroserviceModule } from './microservice/microservice.module';
 import { NotifyModule } from './notify/notify.module';
@@ -20,11 +22,13 @@ import { WsModule } from './ws/ws.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logLevel`: the level to log at, `LOG_LEVEL` unless a test says otherwise. */
+  static forRoot(config: AppConfig, logLevel: PinoLevel = config.LOG_LEVEL): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, logLevel),
         MetricsModule,
         RateLimitModule.forRoot(config),
         LifecycleModule,

@@ -2,6 +2,7 @@ import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { join } from 'node:path';
+import { Logger } from 'nestjs-pino';
 import type { CustomStrategy, RedisOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
 import { answerClientErrors } from './common/client-error';
@@ -13,6 +14,7 @@ import { AppConfig } from './config/app-config';
 import { setupApiDocs } from './docs/api-docs';
 import { DrainState } from './lifecycle/drain-state';
 import { HttpDrain } from './lifecycle/http-drain';
+import { pinoLevelOf } from './logging/root-logger';
 import { Metrics } from './metrics/metrics.service';
 import { ClaimingRedisServer } from './microservice/claiming-redis-server';
 import { EventClaims } from './microservice/event-claims';
@@ -24,6 +26,7 @@ import { PeerHub } from './ws/peer-hub';
 import { RoutedWsAdapter } from './ws/routed-ws.adapter';
 
 export interface StartOptions {
+  /** Nest's levels (the lowest one listed is pino's level), or `false` for none; unset: `LOG_LEVEL`. */
   logger?: LogLevel[] | false;
 }
 
@@ -32,9 +35,12 @@ export interface StartOptions {
  * microservice transport when `REDIS_URL` is set. `main.ts` and the e2e tests both start here.
  */
 export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+  const level = pinoLevelOf(options.logger, config.LOG_LEVEL);
+  // What Nest logs before its logger is pino's waits for it (`bufferLogs`), in the same format.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, level), {
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   // Which X-Forwarded-For hops name the client (HTTP_RATE_PER_MIN counts per client IP); unset: none.
   if (config.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
   const adapter = new RoutedWsAdapter(

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server as HttpServer } from 'node:http';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';
+import { flushThenExit } from '../logging/root-logger';
 import { PeerHub } from '../ws/peer-hub';
 import { DrainState } from './drain-state';
 import { HttpDrain } from './http-drain';
@@ -112,7 +113,8 @@ async function within(work: Promise<void>, ms: number): Promise<boolean> {
 export function installGracefulShutdown(app: NestExpressApplication, config: AppConfig): GracefulShutdown {
   const shutdown = new GracefulShutdown(stepsOf(app), app.get(DrainState), {
     graceMs: config.SHUTDOWN_GRACE_MS,
-    exit: (code) => process.exit(code),
+    // The last lines ("exit 0") are written before the process goes.
+    exit: (code) => flushThenExit(code),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown.begin(signal));
   return shutdown;

@@ -135,7 +135,7 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
   private pingAll(): void {
     for (const peer of this.peers) {
       if (peer.missedPongs >= 2) {
-        this.logger.debug(`dropping ${peer.id}: no pong to two pings`);
+        this.logger.debug({ msg: 'dropping a socket: no pong to two pings', user: peer.userId, peer: peer.id });
         peer.terminate();
         continue;
       }

@@ -1,4 +1,4 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,6 +17,7 @@ import { PeerHub } from './peer-hub';
 import { FrameRate, FrameVerdict } from './frame-rate';
 import { isPing, readFrame } from './read-frame';
 import { writeRefusal } from './refusal';
+import { SocketLog, type RefusedAt } from './socket-log';
 import { HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
 
 export interface HandshakeVerdict {
@@ -51,7 +52,7 @@ const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
  * (see `FrameDispatcher`), one at a time per socket, in order.
  */
 export class RoutedWsAdapter extends WsAdapter {
-  private readonly log = new Logger(RoutedWsAdapter.name);
+  private readonly log = new SocketLog();
   private readonly endpoints: Endpoint[] = [];
   private readonly sockets = new WeakMap<Peer, { socket: WebSocket; route: WsRoute<unknown> }>();
   private listening = false;
@@ -181,38 +182,52 @@ export class RoutedWsAdapter extends WsAdapter {
     if (this.listening) return;
     this.listening = true;
     (this.httpServer as HttpServer).on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', (error) => this.log.debug(`handshake socket error: ${error.message}`));
+      this.logErrors(socket);
       this.upgrade(request, socket, head).catch((error: unknown) => {
-        this.log.error(`upgrade failed: ${String(error)}`);
+        this.log.failed(request, error);
         writeRefusal(socket, 500, 'internal error');
       });
     });
   }
 
+  /** In a scope of its own: a listener made next to the catch above would keep `request` alive. */
+  private logErrors(socket: Duplex): void {
+    socket.on('error', (error) => this.log.socketError(undefined, error));
+  }
+
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (this.drain.draining) return writeRefusal(socket, DRAINING.status, DRAINING.message);
+    if (this.drain.draining) return this.refuse(socket, DRAINING);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const found = this.locate(url.pathname);
-    if (!found) return writeRefusal(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
-    if ('status' in found) return writeRefusal(socket, found.status, found.message);
+    if (!found) return this.refuse(socket, { status: 404, message: `no WebSocket endpoint at ${url.pathname}` });
+    if ('status' in found) return this.refuse(socket, found, { path: url.pathname });
     const { endpoint, params: raw } = found;
+    const at: RefusedAt = { endpoint: endpoint.route.path };
     let peer: Peer;
-    let accepted: AcceptedHandshake<unknown>;
+    let accepted: AcceptedHandshake<unknown> | undefined;
     try {
       accepted = this.handshake.check(request, url, endpoint.route, raw);
+      at.user = accepted.user.id;
       peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume);
     } catch (error) {
-      if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
-      if (error instanceof LayerUnavailableError) return writeRefusal(socket, 503, 'service unavailable');
+      if (error instanceof HandshakeRefusal) return this.refuse(socket, error, at);
+      if (error instanceof LayerUnavailableError)
+        return this.refuse(socket, { status: 503, message: 'service unavailable' }, at);
       throw error;
     }
     // The signal came while its groups were joined: refused like any handshake while draining.
     if (this.drain.draining) {
       void this.hub.close(peer);
-      return writeRefusal(socket, DRAINING.status, DRAINING.message);
+      return this.refuse(socket, DRAINING, at);
     }
     if (this.complete(endpoint, peer, request, socket, head) && accepted.inbox)
       this.receivedOnPong(peer, accepted.groups[0]);
+  }
+
+  /** Answers a refused handshake, and logs it (no URL: it may hold the token). */
+  private refuse(socket: Duplex, verdict: { status: number; message: string }, at?: RefusedAt): void {
+    this.log.refused(verdict.status, verdict.message, at);
+    writeRefusal(socket, verdict.status, verdict.message);
   }
 
   /**
@@ -256,9 +271,13 @@ export class RoutedWsAdapter extends WsAdapter {
   private wire(route: WsRoute<unknown>, peer: Peer, ws: WebSocket, socket: Duplex): void {
     this.sockets.set(peer, { socket: ws, route });
     ws.on('pong', () => (peer.missedPongs = 0));
-    ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
-    ws.on('close', () => void this.hub.close(peer));
+    ws.on('error', (error) => this.log.socketError(peer, error));
+    ws.on('close', (code: number) => {
+      this.log.closed(route.path, peer, code);
+      void this.hub.close(peer);
+    });
     peer.attach(ws, socket);
+    this.log.opened(route.path, peer);
   }
 
   /** The endpoint at `pathname` with its raw parameters; a 400 verdict when they cannot be decoded. */
