@@ -48,6 +48,8 @@ function registeredRoutes(instance: Instance): string[] {
   const routes: string[] = [];
   for (const { route } of express.router.stack) {
     if (!route || /^\/api\/docs(?:[-/]|$)/.test(route.path)) continue;
+    // Middleware applied to every route (the request logger) sits in the stack as `/{*path}`.
+    if (route.path === '/{*path}') continue;
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     for (const method of Object.keys(route.methods)) routes.push(`${method} ${path}`);
   }
