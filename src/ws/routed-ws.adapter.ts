@@ -10,6 +10,7 @@ import { LayerUnavailableError } from '../layer/channel-layer';
 import type { DrainState } from '../lifecycle/drain-state';
 import type { GroupName } from '../layer/group-name';
 import type { Metrics } from '../metrics/metrics.service';
+import type { EndpointCounts } from '../metrics/ws-counts';
 import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService, type AcceptedHandshake } from './handshake.service';
 import type { Peer } from './peer';
@@ -30,6 +31,8 @@ interface Endpoint {
   readonly route: WsRoute<unknown>;
   readonly matches: MatchFunction<Record<string, string>>;
   readonly server: WebSocketServer;
+  /** `ws_connections`, `ws_messages_in_total`, `ws_messages_out_total` of this endpoint. */
+  readonly counts: EndpointCounts;
 }
 
 interface Located {
@@ -82,7 +85,8 @@ export class RoutedWsAdapter extends WsAdapter {
       perMessageDeflate: false,
     });
     const matches = match<Record<string, string>>(options.route.path, { decode: decodeURIComponent });
-    this.endpoints.push({ route: options.route, matches, server });
+    const counts = this.metrics.ws.endpoint(options.route.path);
+    this.endpoints.push({ route: options.route, matches, server, counts });
     this.listen();
     return server;
   }
@@ -100,7 +104,9 @@ export class RoutedWsAdapter extends WsAdapter {
     const takesText = handler?.takesText === true;
     // One bucket per socket, made here so that the listener below is its only holder.
     const rate = new FrameRate(this.config.WS_MAX_MESSAGES_PER_SEC);
+    const counts = peer.counts;
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      counts.received += 1;
       const verdict = rate.take();
       if (verdict !== FrameVerdict.Within) return this.overLimit(peer, verdict, isPing(data, isBinary));
       const frame = readFrame(data, isBinary, takesText);
@@ -200,7 +206,7 @@ export class RoutedWsAdapter extends WsAdapter {
     let accepted: AcceptedHandshake<unknown>;
     try {
       accepted = this.handshake.check(request, url, endpoint.route, raw);
-      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume);
+      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume, endpoint.counts);
     } catch (error) {
       if (error instanceof HandshakeRefusal) return writeRefusal(socket, error.status, error.message);
       if (error instanceof LayerUnavailableError) return writeRefusal(socket, 503, 'service unavailable');
@@ -255,9 +261,14 @@ export class RoutedWsAdapter extends WsAdapter {
    */
   private wire(route: WsRoute<unknown>, peer: Peer, ws: WebSocket, socket: Duplex): void {
     this.sockets.set(peer, { socket: ws, route });
+    const counts = peer.counts;
+    counts.open += 1;
     ws.on('pong', () => (peer.missedPongs = 0));
     ws.on('error', (error) => this.log.debug(`socket ${peer.id}: ${error.message}`));
-    ws.on('close', () => void this.hub.close(peer));
+    ws.on('close', () => {
+      counts.open -= 1;
+      void this.hub.close(peer);
+    });
     peer.attach(ws, socket);
   }
 
