@@ -160,8 +160,11 @@ describe('GET /metrics on the memory layer', () => {
     expect(await late.nextJson()).toEqual({ type: 'gap', since: ids[0], first: ids[3] });
     const inTime = await sockets.as(instance, 'erin', `/ws/room/gappy?since=${ids[3]}`);
     expect((await inTime.nextJson<{ id: number }>()).id).toBe(ids[4]);
+    await late.take(2);
     const after = await metricsOf(instance.http);
     expect(gaps(after, 'resume') - gaps(before, 'resume')).toBe(1);
+    // The replays count as written: the gap frame and 2 frames, then 1 frame.
+    expect(written(after, '/ws/room/:room') - written(before, '/ws/room/:room')).toBe(4);
     expect(gaps(after, 'catch_up')).toBe(0);
   });
 });
