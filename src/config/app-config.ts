@@ -167,6 +167,15 @@ export class AppConfig {
   })
   TRUST_PROXY?: string;
 
+  /**
+   * When set, `GET /metrics` answers only requests with `Authorization: Bearer <this>` (401
+   * otherwise). Unset: open, as Prometheus expects; keep the port off the internet then.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
   /** `json`: one JSON object per line (default in production); `pretty`: coloured text for a terminal. */
   @IsOptional()
   @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })

@@ -1,5 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { LayerStats } from '../metrics/layer-stats';
 import type {
   ChannelLayer,
   GroupMember,
@@ -29,7 +31,7 @@ const settled = Promise.resolve();
 export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicationShutdown {
   readonly kind = 'memory';
   private readonly logger = new Logger(InMemoryChannelLayer.name);
-  private readonly groups = new LocalGroups(this.logger);
+  private readonly groups: LocalGroups;
   private readonly members = new Map<string, GroupMember>();
   private readonly log: MemoryHistory;
   private readonly snapshots = new Map<SnapshotKey, string>();
@@ -38,8 +40,10 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
   private readonly prefix = randomUUID().slice(0, 8);
   private sequence = 0;
 
-  constructor(limits: HistoryLimits) {
+  /** `stats`: where the fan-out is timed (`Metrics.layer`); this layer never fails, so counts no error. */
+  constructor(limits: HistoryLimits, stats: LayerStats = new LayerStats()) {
     this.log = new MemoryHistory(limits);
+    this.groups = new LocalGroups(this.logger, stats);
   }
 
   onApplicationShutdown(): void {
@@ -134,6 +138,7 @@ export class InMemoryChannelLayer implements ChannelLayer, Presence, OnApplicati
   /** Delivers a kept frame after the caller's turn of the microtask queue. */
   private deliverLater(group: GroupName, kept: Entry, inbox: boolean): void {
     if (inbox && this.groups.size(group) > 0) this.log.markReceived(group, kept.id);
-    void settled.then(() => this.groups.deliver(group, kept.frame));
+    const sentAt = performance.now();
+    void settled.then(() => this.groups.deliver(group, kept.frame, sentAt));
   }
 }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics.service';
 import { ChannelLayer, type HistoryLimits } from './channel-layer';
 import { Presence } from './presence';
 import { InMemoryChannelLayer } from './in-memory-channel-layer';
@@ -18,16 +19,17 @@ function historyLimits(config: AppConfig): HistoryLimits {
   providers: [
     {
       provide: ChannelLayer,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig): ChannelLayer =>
+      inject: [AppConfig, Metrics],
+      useFactory: (config: AppConfig, metrics: Metrics): ChannelLayer =>
         config.REDIS_URL
           ? new RedisChannelLayer({
               url: config.REDIS_URL,
               prefix: config.REDIS_PREFIX,
               history: historyLimits(config),
               leaseMs: config.PRESENCE_LEASE_MS,
+              stats: metrics.layer,
             })
-          : new InMemoryChannelLayer(historyLimits(config)),
+          : new InMemoryChannelLayer(historyLimits(config), metrics.layer),
     },
     { provide: Presence, useExisting: ChannelLayer },
   ],

@@ -5,6 +5,7 @@ import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
 import type { GroupName } from '../layer/group-name';
 import { Presence } from '../layer/presence';
 import { Metrics } from '../metrics/metrics.service';
+import type { EndpointCounts } from '../metrics/ws-counts';
 import { Peer } from './peer';
 import { SlowConsumers } from './slow-consumers';
 import { TokenExpiry } from './token-expiry';
@@ -54,10 +55,17 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
    * Claims one of the user's sockets, creates a peer, joins its groups and, for a resuming peer,
    * reads what it missed from its one group's history (after the join: nothing falls between the
    * two). Rejects, leaving nothing behind: a 429 refusal when the user has all their sockets open,
-   * `LayerUnavailableError` when the layer can't.
+   * `LayerUnavailableError` when the layer can't. `counts`: the endpoint's (see `Metrics.ws`).
    */
-  async open<P>(user: AuthUser, params: P, groups: GroupName[], resume?: HistoryFrom): Promise<Peer<P>> {
-    const peer = new Peer(this.layer.newMemberId(), user, params, this.writes, this.slow);
+  async open<P>(
+    user: AuthUser,
+    params: P,
+    groups: GroupName[],
+    resume?: HistoryFrom,
+    counts?: EndpointCounts,
+  ): Promise<Peer<P>> {
+    const peer = new Peer(this.layer.newMemberId(), user, params, this.writes, this.slow, counts);
+    let gap = false;
     if (!(await this.presence.claimSocket(peer, this.config.WS_MAX_CONNECTIONS_PER_USER))) {
       this.metrics.rateLimited.inc({ limit: 'connections' });
       throw new HandshakeRefusal(429, 'too many open sockets for this user');
@@ -65,7 +73,11 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.layer.connect(peer);
       for (const group of groups) await this.layer.join(group, peer);
-      if (resume) peer.resume(await this.layer.history(onlyGroup(groups), resume));
+      if (resume) {
+        const read = await this.layer.history(onlyGroup(groups), resume);
+        gap = read.gap !== null;
+        peer.resume(read);
+      }
       // The token was checked before the joins, which take time. Checked again here, where no
       // timer can run before the adapter attaches the socket: an expiry scheduled from now on
       // finds the socket there to close.
@@ -78,6 +90,8 @@ export class PeerHub implements OnModuleInit, OnApplicationShutdown {
     }
     this.peers.add(peer);
     this.expiry.watch(peer);
+    // Its gap frame is the first frame the socket gets.
+    if (gap) this.metrics.layer.gaps.resume += 1;
     return peer;
   }
 

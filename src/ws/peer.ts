@@ -4,6 +4,7 @@ import type { AuthUser } from '../auth/user';
 import { gapFrame, type ErrorCode, type ReplyFrame } from '../common/frames';
 import type { GroupMember, HistoryRead } from '../layer/channel-layer';
 import { idOf } from '../layer/frame';
+import { EndpointCounts } from '../metrics/ws-counts';
 import type { SlowConsumers } from './slow-consumers';
 import { SharedFraming, textFrame } from './text-frame';
 import type { HeldWrites, WriteHolds } from './write-holds';
@@ -45,6 +46,8 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     readonly params: P,
     private readonly writes: WriteHolds,
     private readonly slow: SlowConsumers,
+    /** The endpoint's counts, shared by its peers: `written` is one `++` per frame written. */
+    readonly counts: EndpointCounts = new EndpointCounts(),
   ) {
     this.maxBuffered = slow.limit;
   }
@@ -63,6 +66,7 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     const held = this.held ?? [];
     this.held = undefined;
     if (held.length === 0 || !this.isOpen) return;
+    this.counts.written += held.length;
     // Written as they are: `deliver` and `resume` already dropped what a replay carried. A replay
     // (up to HISTORY_SIZE frames) may pass the limit at once, legitimately: it is allowed on top
     // of the limit until its last frame has left for the kernel.
@@ -142,6 +146,7 @@ export class Peer<P = unknown> implements GroupMember, HeldWrites {
     const connection = this.connection;
     if (this.socket?.readyState !== WebSocket.OPEN || !connection) return;
     connection.write(frame);
+    this.counts.written += 1;
     if (connection.writableLength > this.maxBuffered) this.slow.cut(this, connection.writableLength);
   }
 

@@ -3,18 +3,19 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { match, type MatchFunction } from 'path-to-regexp';
-import type { Counter } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AppConfig } from '../config/app-config';
 import { LayerUnavailableError } from '../layer/channel-layer';
 import type { DrainState } from '../lifecycle/drain-state';
 import type { GroupName } from '../layer/group-name';
 import type { Metrics } from '../metrics/metrics.service';
+import type { EndpointCounts } from '../metrics/ws-counts';
 import type { FrameDispatcher } from './frame-dispatcher';
 import { HandshakeService, type AcceptedHandshake } from './handshake.service';
 import type { Peer } from './peer';
 import { PeerHub } from './peer-hub';
 import { FrameRate, FrameVerdict } from './frame-rate';
+import { FrameRateRefusal } from './frame-rate-refusal';
 import { isPing, readFrame } from './read-frame';
 import { writeRefusal } from './refusal';
 import { SocketLog, type RefusedAt } from './socket-log';
@@ -31,6 +32,8 @@ interface Endpoint {
   readonly route: WsRoute<unknown>;
   readonly matches: MatchFunction<Record<string, string>>;
   readonly server: WebSocketServer;
+  /** `ws_connections`, `ws_messages_in_total`, `ws_messages_out_total` of this endpoint. */
+  readonly counts: EndpointCounts;
 }
 
 interface Located {
@@ -40,9 +43,6 @@ interface Located {
 
 /** The refusal of every handshake while the instance drains (see `GracefulShutdown`). */
 const DRAINING: HandshakeVerdict = { status: 503, message: 'server shutting down' };
-
-/** The reason of the 1008 that closes a socket over its frame rate for 10 s. */
-const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
 
 /**
  * Nest's `WsAdapter` routes on exact paths and knows nothing of tokens. This one owns the HTTP
@@ -56,9 +56,7 @@ export class RoutedWsAdapter extends WsAdapter {
   private readonly endpoints: Endpoint[] = [];
   private readonly sockets = new WeakMap<Peer, { socket: WebSocket; route: WsRoute<unknown> }>();
   private listening = false;
-  /** `ws_rate_limited_total{limit="frames"}`, bound once: a refusal is then a plain increment. */
-  private readonly framesRefused: Counter.Internal;
-  private readonly tooManyFrames: string;
+  private readonly overLimit: FrameRateRefusal;
 
   constructor(
     app: INestApplication,
@@ -70,9 +68,7 @@ export class RoutedWsAdapter extends WsAdapter {
     private readonly drain: DrainState,
   ) {
     super(app);
-    this.framesRefused = metrics.rateLimited.labels('frames');
-    const perSecond = config.WS_MAX_MESSAGES_PER_SEC;
-    this.tooManyFrames = `too many frames: at most ${perSecond} a second, in bursts of up to ${2 * perSecond}`;
+    this.overLimit = new FrameRateRefusal(config.WS_MAX_MESSAGES_PER_SEC, metrics);
   }
 
   override create(_port: number, options?: Partial<RoutedGatewayOptions>): WebSocketServer {
@@ -83,7 +79,8 @@ export class RoutedWsAdapter extends WsAdapter {
       perMessageDeflate: false,
     });
     const matches = match<Record<string, string>>(options.route.path, { decode: decodeURIComponent });
-    this.endpoints.push({ route: options.route, matches, server });
+    const counts = this.metrics.ws.endpoint(options.route.path);
+    this.endpoints.push({ route: options.route, matches, server, counts });
     this.listen();
     return server;
   }
@@ -101,9 +98,11 @@ export class RoutedWsAdapter extends WsAdapter {
     const takesText = handler?.takesText === true;
     // One bucket per socket, made here so that the listener below is its only holder.
     const rate = new FrameRate(this.config.WS_MAX_MESSAGES_PER_SEC);
+    const counts = peer.counts;
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      counts.received += 1;
       const verdict = rate.take();
-      if (verdict !== FrameVerdict.Within) return this.overLimit(peer, verdict, isPing(data, isBinary));
+      if (verdict !== FrameVerdict.Within) return this.overLimit.answer(peer, verdict, isPing(data, isBinary));
       const frame = readFrame(data, isBinary, takesText);
       if (frame.kind === 'ping') return peer.sendText('pong');
       if (frame.kind === 'invalid') return peer.sendError(400, frame.reason);
@@ -116,27 +115,6 @@ export class RoutedWsAdapter extends WsAdapter {
           peer.releaseWrites();
         }
       });
-    });
-  }
-
-  /**
-   * A frame over the socket's rate: not handled (not even parsed). It gets its 429 in turn with
-   * the replies to the frames before it, and a socket over the limit 10 s on is closed after it.
-   * The text `ping` is the exception: the heartbeat must keep working, so it is answered, but it
-   * counts toward the bucket and toward the 10 s like any frame.
-   */
-  private overLimit(peer: Peer, verdict: FrameVerdict, ping: boolean): void {
-    const close = verdict === FrameVerdict.Close;
-    if (ping) {
-      peer.sendText('pong');
-      if (close) peer.enqueue(async () => peer.close(1008, FRAME_RATE_CLOSE_REASON));
-      return;
-    }
-    this.framesRefused.inc();
-    const msg = this.tooManyFrames;
-    peer.enqueue(async () => {
-      peer.sendError(429, msg);
-      if (close) peer.close(1008, FRAME_RATE_CLOSE_REASON);
     });
   }
 
@@ -208,7 +186,7 @@ export class RoutedWsAdapter extends WsAdapter {
     try {
       accepted = this.handshake.check(request, url, endpoint.route, raw);
       at.user = accepted.user.id;
-      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume);
+      peer = await this.hub.open(accepted.user, accepted.params, accepted.groups, accepted.resume, endpoint.counts);
     } catch (error) {
       if (error instanceof HandshakeRefusal) return this.refuse(socket, error, at);
       if (error instanceof LayerUnavailableError)
@@ -270,9 +248,12 @@ export class RoutedWsAdapter extends WsAdapter {
    */
   private wire(route: WsRoute<unknown>, peer: Peer, ws: WebSocket, socket: Duplex): void {
     this.sockets.set(peer, { socket: ws, route });
+    const counts = peer.counts;
+    counts.open += 1;
     ws.on('pong', () => (peer.missedPongs = 0));
     ws.on('error', (error) => this.log.socketError(peer, error));
     ws.on('close', (code: number) => {
+      counts.open -= 1;
       this.log.closed(route.path, peer, code);
       void this.hub.close(peer);
     });

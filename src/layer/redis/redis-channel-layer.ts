@@ -11,6 +11,7 @@ import {
   type SnapshotKey,
 } from '../channel-layer';
 import type { UnnumberedFrame } from '../frame';
+import { LayerStats, type LayerOp } from '../../metrics/layer-stats';
 import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';
 import type { HistoryLimits } from '../channel-layer';
@@ -32,6 +33,8 @@ export interface RedisChannelLayerOptions {
   history: HistoryLimits;
   /** How long this instance counts in presence without renewing its lease (`PRESENCE_LEASE_MS`). */
   leaseMs?: number;
+  /** Where failures, gap frames and fan-out times are counted (`Metrics.layer`). */
+  stats?: LayerStats;
 }
 
 /** How soon a failed restore (catch-up and presence) is tried again, while both connections stay up. */
@@ -59,7 +62,8 @@ const RESTORE_RETRY_MS = 1000;
 export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, OnApplicationShutdown {
   readonly kind = 'redis';
   private readonly logger = new Logger(RedisChannelLayer.name);
-  private readonly groups = new LocalGroups(this.logger);
+  private readonly stats: LayerStats;
+  private readonly groups: LocalGroups;
   private readonly members = new Map<string, GroupMember>();
   private readonly instanceId = randomUUID().replaceAll('-', '');
   private readonly keys: RedisKeys;
@@ -69,7 +73,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   private readonly lease: RedisLease;
   private readonly numbered: RedisHistory;
   private readonly subscriptions: RedisSubscriptions;
-  private readonly calls = new RedisCalls(() => this.isAvailable());
+  private readonly calls: RedisCalls;
   private sequence = 0;
   private started = false;
   private closing = false;
@@ -82,6 +86,9 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   );
 
   constructor(private readonly options: RedisChannelLayerOptions) {
+    this.stats = options.stats ?? new LayerStats();
+    this.groups = new LocalGroups(this.logger, this.stats);
+    this.calls = new RedisCalls(() => this.isAvailable(), this.stats.errors);
     this.keys = new RedisKeys(options.prefix, this.instanceId);
     const closing = (): boolean => this.closing;
     this.pub = createConnection(
@@ -175,7 +182,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async join(group: GroupName, member: GroupMember): Promise<void> {
     const name = groupName(group);
-    this.assertAvailable();
+    this.assertAvailable('join');
     try {
       if (this.groups.add(name, member)) await this.subscriptions.subscribe(name);
       else await this.subscriptions.inFlight(name);
@@ -185,6 +192,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
       if (this.groups.groupsOf(member).has(name)) {
         await this.afterLeave(name, member, this.groups.remove(name, member));
       }
+      this.stats.errors.join += 1;
       throw new LayerUnavailableError(error);
     }
   }
@@ -199,13 +207,18 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     const name = groupName(group);
     if (options.unlessAbsent) groupName(options.unlessAbsent.forwardTo);
     if (options.snapshot) groupName(options.snapshot.key);
-    return this.calls.run(() => this.numbered.send(name, frame, options));
+    return this.calls.run('send', () => this.numbered.send(name, frame, options));
   }
 
   async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
     const name = groupName(group);
-    this.assertAvailable();
-    return this.readHistory(name, from);
+    this.assertAvailable('history');
+    try {
+      return await this.readHistory(name, from);
+    } catch (error) {
+      this.stats.errors.history += 1;
+      throw error;
+    }
   }
 
   /**
@@ -217,21 +230,21 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
   async sendTo(memberId: string, frame: Buffer): Promise<boolean> {
     const direct = this.subscriptions.direct(memberId, frame);
     if (!direct) return false;
-    return (await this.calls.run(() => this.pub.publish(direct.channel, direct.payload))) > 0;
+    return (await this.calls.run('send_to', () => this.pub.publish(direct.channel, direct.payload))) > 0;
   }
 
   async countMembers(group: GroupName): Promise<number> {
     const name = groupName(group);
-    return this.calls.run(() => this.presence.countMembers(name));
+    return this.calls.run('count_members', () => this.presence.countMembers(name));
   }
 
   async hasUser(group: GroupName, userId: string): Promise<boolean> {
     const name = groupName(group);
-    return this.calls.run(() => this.presence.hasUser(name, userId));
+    return this.calls.run('has_user', () => this.presence.hasUser(name, userId));
   }
 
   async claimSocket(socket: SocketClaim, limit: number): Promise<boolean> {
-    return this.calls.run(() => this.presence.claimSocket(socket, limit));
+    return this.calls.run('claim_socket', () => this.presence.claimSocket(socket, limit));
   }
 
   async releaseSocket(socket: SocketClaim): Promise<void> {
@@ -240,7 +253,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async readSnapshot(key: SnapshotKey): Promise<string | null> {
     const redisKey = this.keys.snapshot(groupName(key));
-    return this.calls.run(() => this.pub.get(redisKey));
+    return this.calls.run('read_snapshot', () => this.pub.get(redisKey));
   }
 
   /** The calls in flight answered, then a round trip on `sub` (see `RedisSubscriptions.caughtUp`). */
@@ -258,8 +271,10 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     }
   }
 
-  private assertAvailable(): void {
-    if (!this.isAvailable()) throw new LayerUnavailableError();
+  private assertAvailable(op: LayerOp): void {
+    if (this.isAvailable()) return;
+    this.stats.errors[op] += 1;
+    throw new LayerUnavailableError();
   }
 
   /** Best effort after a local leave: unsubscribe an emptied group, write presence. */
@@ -288,6 +303,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   /** Worth another try while `pub` is up; the connections' own listeners report outages. */
   private restoreFailed(error: unknown): boolean {
+    this.stats.errors.restore += 1;
     if (this.pub.status !== 'ready') return false;
     this.logger.error(`restoring after a reconnect failed: ${String(error)}`);
     return true;
