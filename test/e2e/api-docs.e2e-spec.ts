@@ -31,6 +31,7 @@ const STATUSES: Record<string, number[]> = {
   'get /health': [200, 503],
   'get /health/live': [200],
   'get /health/ready': [200, 503],
+  'get /metrics': [200, 401, 503],
   'post /api/auth/dev-login': [200, 400, 413, 415, 429, 503],
   'post /api/notify/{topic}': [202, 400, 401, 403, 404, 413, 415, 429, 503],
   'get /api/notify/{topic}': [200, 401, 403, 404, 429, 503],
@@ -38,7 +39,13 @@ const STATUSES: Record<string, number[]> = {
   'get /api/groups/{group}': [200, 400, 401, 429, 503],
 };
 /** The routes anyone may call; every other one takes a token. */
-const OPEN_ROUTES = ['get /health', 'get /health/live', 'get /health/ready', 'post /api/auth/dev-login'];
+const OPEN_ROUTES = [
+  'get /health',
+  'get /health/live',
+  'get /health/ready',
+  'get /metrics',
+  'post /api/auth/dev-login',
+];
 
 /** Every route Express holds, as `<method> <OpenAPI path>`, but the documents' own. */
 function registeredRoutes(instance: Instance): string[] {
