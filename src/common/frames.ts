@@ -1,5 +1,19 @@
 import type { UnnumberedFrame } from '../layer/frame';
-import type { JsonValue, TopicData } from './json-value';
+import type { AckFrame, ChatMessage, GapFrame, JsonValue, RoomMessage } from '../wire/frames';
+
+export type {
+  AckFrame,
+  BroadcastFrame,
+  ChatFrame,
+  ChatMessage,
+  ErrorCode,
+  ErrorFrame,
+  GapFrame,
+  PushFrame,
+  ReplyFrame,
+  RoomMessage,
+  TopicFrame,
+} from '../wire/frames';
 
 /**
  * Every frame the server writes, by kind, and the one place their texts are built. Group frames
@@ -8,43 +22,6 @@ import type { JsonValue, TopicData } from './json-value';
  * numbered. Frames on the hot paths are written out by template rather than `JSON.stringify`
  * of an object, which costs about twice as much for the same text (`hand-written-frames.spec.ts`).
  */
-export interface TopicFrame {
-  type: string;
-  data: TopicData | null;
-}
-export type BroadcastFrame = TopicFrame & { id: number };
-
-export interface ChatMessage {
-  message: string;
-  from: string;
-  group: string;
-  ts: number;
-}
-export type ChatFrame = ChatMessage & { id: number };
-
-export interface PushFrame {
-  event: JsonValue;
-  id: number;
-}
-
-export interface RoomMessage {
-  message: string;
-  from: string;
-  room: string;
-  ts: number;
-}
-
-export interface AckFrame {
-  type: 'ack';
-  id: number;
-}
-
-export interface GapFrame {
-  type: 'gap';
-  since: number;
-  first: number | null;
-}
-
 /** `{"type":<topic>,"data":<data>}`; `dataJson` is the data's JSON text, shared with the snapshot. */
 export function topicFrame(topic: string, dataJson: string): UnnumberedFrame {
   return `{"type":${JSON.stringify(topic)},"data":${dataJson}}` as UnnumberedFrame;
@@ -84,19 +61,6 @@ export function eventFrame(numbered: string): UnnumberedFrame {
 export function gapFrame(gap: Omit<GapFrame, 'type'>): string {
   return `{"type":"gap","since":${gap.since},"first":${gap.first}}`;
 }
-
-/** 400 malformed, 403 refused, 404 unknown, 500 server fault, 503 layer unavailable. */
-/** An HTTP status, as the contract's error frames use them (400, 403, 404, 429, 500, 503, ...). */
-export type ErrorCode = number;
-
-export interface ErrorFrame {
-  type: 'error';
-  code: ErrorCode;
-  msg: string;
-}
-
-/** What a gateway may answer to the socket that sent a frame. */
-export type ReplyFrame = TopicFrame | AckFrame | ErrorFrame;
 
 /**
  * The JSON text of a reply. An ack (one for every chat and room message) is written out by hand:

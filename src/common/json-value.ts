@@ -1,10 +1,7 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
-/** Any value JSON can carry. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** What a topic's `data` may be: a string (as in the seeds), an array or an object. */
-export type TopicData = string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue, TopicData } from '../wire/frames';
+import type { TopicData } from '../wire/frames';
 
 export function isTopicData(value: unknown): value is TopicData {
   return typeof value === 'string' || (typeof value === 'object' && value !== null);
