@@ -5,7 +5,7 @@ import { ChatModule } from './chat/chat.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { EchoModule } from './echo/echo.module';
+import { EchoModule } from './chat-socket/echo.module';
 import { HealthModule } from './health/health.module';
 import { LayerModule } from './layer/layer.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
@@ -18,6 +18,7 @@ import { PresenceModule } from './presence/presence.module';
 import { PushModule } from './push/push.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RoomModule } from './room/room.module';
+import { SocketAllModule } from './socket-all/socket-all.module';
 import { WsModule } from './ws/ws.module';
 
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         AuthModule.forRoot(config),
         WsModule,
         NotifyModule,
+        SocketAllModule,
         PushModule,
         ChatModule,
         RoomModule,

@@ -19,10 +19,10 @@ import { Metrics } from './metrics/metrics.service';
 import { ClaimingRedisServer } from './microservice/claiming-redis-server';
 import { EventClaims } from './microservice/event-claims';
 import { trustProxySetting } from './rate-limit/trust-proxy';
-import { handshakeProbe } from './ws/handshake-probe.middleware';
-import { FrameDispatcher } from './ws/frame-dispatcher';
-import { HandshakeService } from './ws/handshake.service';
-import { PeerHub } from './ws/peer-hub';
+import { handshakeProbe } from './ws/handshake/handshake-probe.middleware';
+import { FrameDispatcher } from './ws/frames/frame-dispatcher';
+import { HandshakeService } from './ws/handshake/handshake.service';
+import { PeerHub } from './ws/peers/peer-hub';
 import { RoutedWsAdapter } from './ws/routed-ws.adapter';
 
 export interface StartOptions {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { idempotencyKey } from '../common/client-message-id';
 import { InvalidInputError } from '../common/errors';
-import { chatMessageFrame, type AckFrame, type ChatMessage } from '../common/frames';
+import { chatMessageFrame, type AckFrame, type ChatMessage } from '../wire/serialise';
 import { MessageLimit } from '../common/message-limit';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';

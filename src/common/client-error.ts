@@ -1,6 +1,6 @@
 import { maxHeaderSize, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { writeRefusal } from '../ws/refusal';
+import { writeRefusal } from '../ws/handshake/refusal';
 
 /** How long a refused client may go on sending before its connection is cut. */
 const DRAIN_MS = 1000;

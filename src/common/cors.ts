@@ -1,6 +1,6 @@
 import type { CorsOptions, CorsOptionsDelegate } from '@nestjs/common/interfaces/external/cors-options.interface';
 import type { NextFunction, Request, Response } from 'express';
-import { isAllowedOrigin } from '../ws/origin-policy';
+import { isAllowedOrigin } from '../ws/handshake/origin-policy';
 
 /** The API's methods and the request headers it reads (a bearer token, a JSON body). */
 const BASE: CorsOptions = {

@@ -1,5 +1,5 @@
 import type { GroupName } from './group-name';
-import type { NumberedFrame, UnnumberedFrame } from './frame';
+import type { NumberedFrame, UnnumberedFrame } from '../wire/numbered';
 
 /**
  * One local connection, as the layer sees it. The layer never touches a socket: it hands the member

@@ -1,5 +1,5 @@
 import type { HistoryRead } from './channel-layer';
-import type { NumberedFrame } from './frame';
+import type { NumberedFrame } from '../wire/numbered';
 
 /** What a layer holds of a group: the ids of its first and last message since its state began. */
 export interface GroupState {

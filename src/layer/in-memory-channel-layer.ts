@@ -11,8 +11,8 @@ import type {
   SendOptions,
   SnapshotKey,
 } from './channel-layer';
-import { eventFrame } from '../common/frames';
-import type { UnnumberedFrame } from './frame';
+import { eventFrame } from '../wire/serialise';
+import type { UnnumberedFrame } from '../wire/numbered';
 import { groupName, type GroupName } from './group-name';
 import { LocalGroups } from './local-groups';
 import { MemoryHistory, type Entry } from './memory-history';

@@ -2,8 +2,8 @@ import type { LoggerService } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { LayerStats } from '../metrics/layer-stats';
 import type { GroupMember, HistoryFrom, HistoryRead } from './channel-layer';
-import { gapFrame } from '../common/frames';
-import { idOf } from './frame';
+import { gapFrame } from '../wire/serialise';
+import { idOf } from '../wire/numbered';
 import type { GroupName } from './group-name';
 
 interface LocalGroup {

@@ -1,5 +1,5 @@
 import type { HistoryFrom, HistoryLimits, HistoryRead } from './channel-layer';
-import { firstId, stampId, type NumberedFrame, type UnnumberedFrame } from './frame';
+import { firstId, stampId, type NumberedFrame, type UnnumberedFrame } from '../wire/numbered';
 import type { GroupName } from './group-name';
 import { toHistoryRead } from './history-read';
 

@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import { AppConfig } from '../config/app-config';
 import { ChannelLayer } from '../layer/channel-layer';
 import { flushThenExit } from '../logging/root-logger';
-import { PeerHub } from '../ws/peer-hub';
+import { PeerHub } from '../ws/peers/peer-hub';
 import { DrainState } from './drain-state';
 import { HttpDrain } from './http-drain';
 

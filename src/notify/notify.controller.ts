@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, RequireRoles } from '../auth/auth.guard';
 import { ADMIN_ROLE } from '../auth/user';
-import type { TopicFrame } from '../common/frames';
+import type { TopicFrame } from '../wire/serialise';
 import { ApiErrors, ApiToken } from '../docs/api-errors';
 import { NotifyAccepted, TopicSnapshot } from './dto/notify-responses.dto';
 import { TopicPayloadDto } from './dto/topic-payload.dto';

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AllDataGateway } from './all-data.gateway';
 import { NotifyController } from './notify.controller';
 import { NotifyEvents } from './notify.events';
 import { NotifyService } from './notify.service';
@@ -7,7 +6,7 @@ import { TopicRegistry } from './topic-registry';
 
 @Module({
   controllers: [NotifyController, NotifyEvents],
-  providers: [NotifyService, TopicRegistry, AllDataGateway],
+  providers: [NotifyService, TopicRegistry],
   exports: [NotifyService],
 })
 export class NotifyModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { topicFrame, type TopicFrame } from '../common/frames';
+import { topicFrame, type TopicFrame } from '../wire/serialise';
 import type { TopicData } from '../common/json-value';
 import { ChannelLayer } from '../layer/channel-layer';
 import { groupName } from '../layer/group-name';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUserId, USER_ID_RULE } from '../auth/user';
 import { InvalidInputError } from '../common/errors';
-import { pushFrame } from '../common/frames';
+import { pushFrame } from '../wire/serialise';
 import type { JsonValue } from '../common/json-value';
 import { ChannelLayer } from '../layer/channel-layer';
 import { groupName, type GroupName } from '../layer/group-name';

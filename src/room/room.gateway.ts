@@ -1,6 +1,6 @@
-import type { AckFrame } from '../common/frames';
-import { OnFrame } from '../ws/on-frame.decorator';
-import type { Peer } from '../ws/peer';
+import type { AckFrame } from '../wire/serialise';
+import { OnFrame } from '../ws/frames/on-frame.decorator';
+import type { Peer } from '../ws/peers/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { anyUser, HandshakeRefusal, type WsRoute } from '../ws/ws-route';
 import { SendRoomDto } from './dto/send-room.dto';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { idempotencyKey } from '../common/client-message-id';
-import { roomMessageFrame, type RoomMessage } from '../common/frames';
+import { roomMessageFrame, type RoomMessage } from '../wire/serialise';
 import { MessageLimit } from '../common/message-limit';
 import { ChannelLayer } from '../layer/channel-layer';
 import { groupName, type GroupName } from '../layer/group-name';

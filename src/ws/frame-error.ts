@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../common/frames';
+import type { ErrorCode } from '../wire/serialise';
 
 /** Thrown from a gateway to answer the frame's sender with `{"type":"error","code","msg"}`. */
 export class FrameError extends Error {

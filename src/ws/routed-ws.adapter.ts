@@ -10,15 +10,15 @@ import type { DrainState } from '../lifecycle/drain-state';
 import type { GroupName } from '../layer/group-name';
 import type { Metrics } from '../metrics/metrics.service';
 import type { EndpointCounts } from '../metrics/ws-counts';
-import type { FrameDispatcher } from './frame-dispatcher';
-import { HandshakeService, type AcceptedHandshake } from './handshake.service';
-import type { Peer } from './peer';
-import { PeerHub } from './peer-hub';
-import { FrameRate, FrameVerdict } from './frame-rate';
-import { FrameRateRefusal } from './frame-rate-refusal';
-import { isPing, readFrame } from './read-frame';
-import { writeRefusal } from './refusal';
-import { SocketLog, type RefusedAt } from './socket-log';
+import type { FrameDispatcher } from './frames/frame-dispatcher';
+import { HandshakeService, type AcceptedHandshake } from './handshake/handshake.service';
+import type { Peer } from './peers/peer';
+import { PeerHub } from './peers/peer-hub';
+import { FrameRate, FrameVerdict } from './frames/frame-rate';
+import { FrameRateRefusal } from './frames/frame-rate-refusal';
+import { isPing, readFrame } from './frames/read-frame';
+import { writeRefusal } from './handshake/refusal';
+import { SocketLog, type RefusedAt } from './peers/socket-log';
 import { HandshakeRefusal, type RoutedGatewayOptions, type WsRoute } from './ws-route';
 
 export interface HandshakeVerdict {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Metrics } from '../../src/metrics/metrics.service';
-import { SLOW_CONSUMER_CLOSE_MS } from '../../src/ws/slow-consumers';
+import { SLOW_CONSUMER_CLOSE_MS } from '../../src/ws/peers/slow-consumers';
 import { groupCount, PATIENTS } from '../support/expectations';
 import { Instance } from '../support/instance';
 import { ServerEnd, ServerEnds, SlowReader } from '../support/slow-reader';

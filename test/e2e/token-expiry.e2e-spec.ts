@@ -1,7 +1,7 @@
 import { TokenService } from '../../src/auth/token.service';
-import { Peer } from '../../src/ws/peer';
-import { PeerHub } from '../../src/ws/peer-hub';
-import { TokenExpiry } from '../../src/ws/token-expiry';
+import { Peer } from '../../src/ws/peers/peer';
+import { PeerHub } from '../../src/ws/peers/peer-hub';
+import { TokenExpiry } from '../../src/ws/handshake/token-expiry';
 import { expectRefused } from '../support/expectations';
 import { Instance } from '../support/instance';
 import { Sockets } from '../support/sockets';

@@ -1,4 +1,4 @@
-import { stampId } from '../../src/layer/frame';
+import { stampId } from '../../src/wire/numbered';
 import { InvalidGroupNameError, type GroupName } from '../../src/layer/group-name';
 import { connectedMember, expectNothingBeforeMarker } from '../support/test-member';
 import { frame, freshGroup, type ChannelLayerFactory, type LayerUnderTest } from './channel-layer.fixtures';

@@ -1,7 +1,7 @@
 import type { ChannelLayer } from '../../src/layer/channel-layer';
 import type { HistoryLimits } from '../../src/layer/channel-layer';
 import type { Presence } from '../../src/layer/presence';
-import { unnumbered, type UnnumberedFrame } from '../../src/layer/frame';
+import { unnumbered, type UnnumberedFrame } from '../../src/wire/numbered';
 import { groupName, type GroupName } from '../../src/layer/group-name';
 
 /** Both layer classes keep their own presence too; the suites test the two interfaces together. */

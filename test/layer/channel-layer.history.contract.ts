@@ -1,4 +1,4 @@
-import { stampId } from '../../src/layer/frame';
+import { stampId } from '../../src/wire/numbered';
 import { connectedMember, expectNothingBeforeMarker } from '../support/test-member';
 import { waitFor } from '../support/wait';
 import {

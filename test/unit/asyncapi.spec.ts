@@ -4,7 +4,7 @@ import { getMetadataStorage } from 'class-validator';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { frameMethodOf } from '../../src/ws/on-frame.decorator';
+import { frameMethodOf } from '../../src/ws/frames/on-frame.decorator';
 import { routeOf } from '../../src/ws/routed-gateway.decorator';
 import type { WsRoute } from '../../src/ws/ws-route';
 

@@ -10,10 +10,10 @@ import {
 import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
 import { UnknownTopicError } from '../../src/common/errors';
 import { LayerUnavailableError } from '../../src/layer/channel-layer';
-import { FrameHandler } from '../../src/ws/frame-dispatcher';
+import { FrameHandler } from '../../src/ws/frames/frame-dispatcher';
 import { FrameError } from '../../src/ws/frame-error';
-import { OnFrame, type FrameReply } from '../../src/ws/on-frame.decorator';
-import type { Peer } from '../../src/ws/peer';
+import { OnFrame, type FrameReply } from '../../src/ws/frames/on-frame.decorator';
+import type { Peer } from '../../src/ws/peers/peer';
 
 /**
  * The dispatch of one frame to a gateway's `@OnFrame` method, without a socket: what reaches the

@@ -1,4 +1,4 @@
-import { idOf, stampId, unnumbered } from '../../src/layer/frame';
+import { idOf, stampId, unnumbered } from '../../src/wire/numbered';
 
 /** `idOf` reads the id that `stampId` wrote, from the frame's last bytes, and nothing else. */
 describe('the id at the end of a numbered frame', () => {

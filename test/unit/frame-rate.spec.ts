@@ -1,4 +1,4 @@
-import { FrameRate, FrameVerdict, SPELL_CLOSE_MS, SPELL_GAP_MS } from '../../src/ws/frame-rate';
+import { FrameRate, FrameVerdict, SPELL_CLOSE_MS, SPELL_GAP_MS } from '../../src/ws/frames/frame-rate';
 
 /**
  * The incoming-frame limit (`WS_MAX_MESSAGES_PER_SEC`) on an injected clock: a bucket of twice the

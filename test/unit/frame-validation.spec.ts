@@ -5,7 +5,7 @@ import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
 import { InvalidInputError } from '../../src/common/errors';
 import { quickCheck } from '../../src/common/quick-check';
 import { validateFlatFrame, validateInput, validationMessages } from '../../src/common/validation';
-import { SnapshotRequestDto } from '../../src/notify/dto/snapshot-request.dto';
+import { SnapshotRequestDto } from '../../src/socket-all/dto/snapshot-request.dto';
 import { SendRoomDto } from '../../src/room/dto/send-room.dto';
 
 /**

@@ -7,8 +7,8 @@ import {
   topicFrame,
   type ChatMessage,
   type RoomMessage,
-} from '../../src/common/frames';
-import { unnumbered } from '../../src/layer/frame';
+} from '../../src/wire/serialise';
+import { unnumbered } from '../../src/wire/numbered';
 
 /** The hand-written frame texts of the chat path say exactly what `JSON.stringify` would. */
 describe('frame texts written by hand', () => {

@@ -3,8 +3,8 @@ import { groupName } from '../../src/layer/group-name';
 import { InMemoryChannelLayer } from '../../src/layer/in-memory-channel-layer';
 import { loadConfig } from '../../src/config/app-config';
 import { Metrics } from '../../src/metrics/metrics.service';
-import { PeerHub } from '../../src/ws/peer-hub';
-import { TokenExpiry } from '../../src/ws/token-expiry';
+import { PeerHub } from '../../src/ws/peers/peer-hub';
+import { TokenExpiry } from '../../src/ws/handshake/token-expiry';
 import { HandshakeRefusal } from '../../src/ws/ws-route';
 
 /**

@@ -1,8 +1,8 @@
 import type { AuthUser } from '../../src/auth/user';
-import { Peer } from '../../src/ws/peer';
+import { Peer } from '../../src/ws/peers/peer';
 import { Metrics } from '../../src/metrics/metrics.service';
-import { SlowConsumers } from '../../src/ws/slow-consumers';
-import { WriteHolds } from '../../src/ws/write-holds';
+import { SlowConsumers } from '../../src/ws/peers/slow-consumers';
+import { WriteHolds } from '../../src/ws/peers/write-holds';
 
 /** A peer's frames are handled one at a time, in the order they came, whatever each one awaits. */
 describe('Peer inbox', () => {

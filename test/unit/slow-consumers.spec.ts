@@ -3,9 +3,9 @@ import { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { AuthUser } from '../../src/auth/user';
 import { Metrics } from '../../src/metrics/metrics.service';
-import { Peer } from '../../src/ws/peer';
-import { SLOW_CONSUMER_CLOSE_MS, SlowConsumers, type SlowConsumer } from '../../src/ws/slow-consumers';
-import { WriteHolds } from '../../src/ws/write-holds';
+import { Peer } from '../../src/ws/peers/peer';
+import { SLOW_CONSUMER_CLOSE_MS, SlowConsumers, type SlowConsumer } from '../../src/ws/peers/slow-consumers';
+import { WriteHolds } from '../../src/ws/peers/write-holds';
 
 /** The slow-consumer policy, and `Peer`'s one compare per write, without a socket. */
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import * as ws from 'ws';
-import { SharedFraming, textFrame } from '../../src/ws/text-frame';
+import { SharedFraming, textFrame } from '../../src/ws/frames/text-frame';
 
 /** `ws`'s own frame parser (a client's), not declared by @types/ws. */
 type Receiver = Writable & { on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): Receiver };

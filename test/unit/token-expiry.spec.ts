@@ -1,4 +1,4 @@
-import { TokenExpiry, type ExpiringSocket } from '../../src/ws/token-expiry';
+import { TokenExpiry, type ExpiringSocket } from '../../src/ws/handshake/token-expiry';
 
 /** A socket whose token expires at `expiresAt` (ms), recording the closes it gets. */
 class FakeSocket implements ExpiringSocket {

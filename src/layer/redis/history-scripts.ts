@@ -17,6 +17,7 @@ local function take_id(state)
   return id
 end
 
+-- The twin of stampId in src/wire/numbered.ts; the layer contract suite holds the two byte-equal.
 local function stamp(frame, id)
   return string.sub(frame, 1, -2) .. ',"id":' .. string.format('%.0f', id) .. '}'
 end
@@ -103,7 +104,7 @@ return id
  * prefix, the user who must be present, the forward group's channel and history size. Present:
  * as `send`.
  * Absent: the frame is numbered and kept unsent, and `{"event": <it>}` is sent to the inbox
- * (as `eventFrame` builds it). Returns the id in the group.
+ * (as `eventFrame` in `src/wire/serialise.ts` builds it). Returns the id in the group.
  */
 export const sendUnlessAbsentScript = new RedisScript(
   'sendUnlessAbsent',

@@ -10,7 +10,7 @@ import {
   type SendOptions,
   type SnapshotKey,
 } from '../channel-layer';
-import type { UnnumberedFrame } from '../frame';
+import type { UnnumberedFrame } from '../../wire/numbered';
 import { LayerStats, type LayerOp } from '../../metrics/layer-stats';
 import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';

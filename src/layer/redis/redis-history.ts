@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HistoryFrom, HistoryRead, SendOptions } from '../channel-layer';
-import type { UnnumberedFrame } from '../frame';
+import type { UnnumberedFrame } from '../../wire/numbered';
 import type { GroupName } from '../group-name';
 import { toHistoryRead } from '../history-read';
 import type { HistoryLimits } from '../channel-layer';

@@ -1,8 +1,8 @@
 import { HttpException, type LoggerService } from '@nestjs/common';
-import { InvalidInputError, UnknownTopicError } from '../common/errors';
-import type { ErrorFrame } from '../common/frames';
-import { LayerUnavailableError } from '../layer/channel-layer';
-import { FrameError } from './frame-error';
+import { InvalidInputError, UnknownTopicError } from '../../common/errors';
+import type { ErrorFrame } from '../../wire/serialise';
+import { LayerUnavailableError } from '../../layer/channel-layer';
+import { FrameError } from '../frame-error';
 
 /** The error frame that answers a frame whose handling threw `error`; unexpected ones are logged. */
 export function errorReplyOf(error: unknown, logger: LoggerService): Omit<ErrorFrame, 'type'> {

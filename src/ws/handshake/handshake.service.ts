@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { findToken } from '../auth/token-source';
-import { InvalidTokenError, TokenService } from '../auth/token.service';
-import type { AuthUser } from '../auth/user';
-import { AppConfig } from '../config/app-config';
-import type { HistoryFrom } from '../layer/channel-layer';
-import type { GroupName } from '../layer/group-name';
+import { findToken } from '../../auth/token-source';
+import { InvalidTokenError, TokenService } from '../../auth/token.service';
+import type { AuthUser } from '../../auth/user';
+import { AppConfig } from '../../config/app-config';
+import type { HistoryFrom } from '../../layer/channel-layer';
+import type { GroupName } from '../../layer/group-name';
 import { isAllowedOrigin } from './origin-policy';
-import { HandshakeRefusal, type WsRoute } from './ws-route';
+import { HandshakeRefusal, type WsRoute } from '../ws-route';
 
 export interface AcceptedHandshake<P> {
   user: AuthUser;

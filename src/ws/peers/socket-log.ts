@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { redactUrl } from '../logging/redact';
+import { redactUrl } from '../../logging/redact';
 import type { Peer } from './peer';
 
 /** Where a refused handshake was going: the endpoint's pattern when one matched, else the path. */

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import type { RoutedWsAdapter } from './routed-ws.adapter';
+import type { RoutedWsAdapter } from '../routed-ws.adapter';
 
 /**
  * Answers a plain GET on a WebSocket path with the status its handshake would get (401, 403, 400,

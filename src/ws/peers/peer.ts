@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import type { AuthUser } from '../auth/user';
-import { gapFrame, type ErrorCode, type ReplyFrame } from '../common/frames';
-import type { GroupMember, HistoryRead } from '../layer/channel-layer';
-import { idOf } from '../layer/frame';
-import { EndpointCounts } from '../metrics/ws-counts';
+import type { AuthUser } from '../../auth/user';
+import { gapFrame, type ErrorCode, type ReplyFrame } from '../../wire/serialise';
+import type { GroupMember, HistoryRead } from '../../layer/channel-layer';
+import { idOf } from '../../wire/numbered';
+import { EndpointCounts } from '../../metrics/ws-counts';
 import type { SlowConsumers } from './slow-consumers';
-import { SharedFraming, textFrame } from './text-frame';
+import { SharedFraming, textFrame } from '../frames/text-frame';
 import type { HeldWrites, WriteHolds } from './write-holds';
 
 /** One cache for the process: it only remembers the last broadcast, by identity. */

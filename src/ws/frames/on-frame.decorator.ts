@@ -1,4 +1,4 @@
-import type { Peer } from './peer';
+import type { Peer } from '../peers/peer';
 
 /** What a frame method may answer its sender with: a frame object, a text, or nothing. */
 export type FrameReply = object | string | undefined | void;

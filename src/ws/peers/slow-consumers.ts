@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Metrics } from '../metrics/metrics.service';
+import type { Metrics } from '../../metrics/metrics.service';
 
 /**
  * How long a slow consumer's close frame gets to reach it before its connection is destroyed.

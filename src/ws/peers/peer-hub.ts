@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { AuthUser } from '../auth/user';
-import { AppConfig } from '../config/app-config';
-import { ChannelLayer, type HistoryFrom } from '../layer/channel-layer';
-import type { GroupName } from '../layer/group-name';
-import { Presence } from '../layer/presence';
-import { Metrics } from '../metrics/metrics.service';
-import type { EndpointCounts } from '../metrics/ws-counts';
+import type { AuthUser } from '../../auth/user';
+import { AppConfig } from '../../config/app-config';
+import { ChannelLayer, type HistoryFrom } from '../../layer/channel-layer';
+import type { GroupName } from '../../layer/group-name';
+import { Presence } from '../../layer/presence';
+import { Metrics } from '../../metrics/metrics.service';
+import type { EndpointCounts } from '../../metrics/ws-counts';
 import { Peer } from './peer';
 import { SlowConsumers } from './slow-consumers';
-import { TokenExpiry } from './token-expiry';
+import { TokenExpiry } from '../handshake/token-expiry';
 import { WriteHolds } from './write-holds';
-import { HandshakeRefusal } from './ws-route';
+import { HandshakeRefusal } from '../ws-route';
 
 /**
  * The open peers of this instance: opens them into their groups, closes them out, and keeps them

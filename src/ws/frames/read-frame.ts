@@ -1,5 +1,5 @@
 import type { RawData } from 'ws';
-import { exceedsJsonDepth, JSON_TOO_DEEP } from '../common/json-depth';
+import { exceedsJsonDepth, JSON_TOO_DEEP } from '../../common/json-depth';
 
 export type InboundFrame =
   { kind: 'ping' } | { kind: 'invalid'; reason: string } | { kind: 'frame'; value: Record<string, unknown> | string };

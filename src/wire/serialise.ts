@@ -1,5 +1,5 @@
-import type { UnnumberedFrame } from '../layer/frame';
-import type { AckFrame, ChatMessage, GapFrame, JsonValue, RoomMessage } from '../wire/frames';
+import type { UnnumberedFrame } from './numbered';
+import type { AckFrame, ChatMessage, GapFrame, JsonValue, RoomMessage } from './frames';
 
 export type {
   AckFrame,
@@ -13,11 +13,11 @@ export type {
   ReplyFrame,
   RoomMessage,
   TopicFrame,
-} from '../wire/frames';
+} from './frames';
 
 /**
  * Every frame the server writes, by kind, and the one place their texts are built. Group frames
- * (broadcast, chat, push, room) get their `id` from the layer (`stampId`, and its Lua twin in
+ * (broadcast, chat, push, room) get their `id` from the layer (`stampId` in `numbered.ts`, and its Lua twin in
  * `layer/redis/history-scripts.ts`); replies meant for one socket (snapshot, ack, error, gap) are not
  * numbered. Frames on the hot paths are written out by template rather than `JSON.stringify`
  * of an object, which costs about twice as much for the same text (`hand-written-frames.spec.ts`).

@@ -17,7 +17,7 @@ export function unnumbered(frame: object): UnnumberedFrame {
 /**
  * Appends `"id": id` as the frame's last field. The Redis scripts do the same in Lua
  * (`history-scripts.ts`, `stamp`); the layer contract suite holds the two byte-equal. The frames
- * themselves are built in `common/frames.ts`.
+ * themselves are built in `serialise.ts`.
  */
 export function stampId(frame: UnnumberedFrame, id: number): string {
   return `${frame.slice(0, -1)},"id":${id}}`;

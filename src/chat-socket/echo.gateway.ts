@@ -1,5 +1,5 @@
-import { OnFrame } from '../ws/on-frame.decorator';
-import type { Peer } from '../ws/peer';
+import { OnFrame } from '../ws/frames/on-frame.decorator';
+import type { Peer } from '../ws/peers/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
-import type { Metrics } from '../metrics/metrics.service';
+import type { Metrics } from '../../metrics/metrics.service';
 import { FrameVerdict } from './frame-rate';
-import type { Peer } from './peer';
+import type { Peer } from '../peers/peer';
 
 /** The reason of the 1008 that closes a socket over its frame rate for 10 s. */
 export const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';

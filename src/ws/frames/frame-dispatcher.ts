@@ -1,12 +1,12 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { replyText } from '../common/frames';
-import { validateFlatFrame } from '../common/validation';
+import { replyText } from '../../wire/serialise';
+import { validateFlatFrame } from '../../common/validation';
 import { errorReplyOf } from './frame-errors';
 import { frameMethodOf, type FrameMethodSpec, type FrameReply } from './on-frame.decorator';
-import type { Peer } from './peer';
-import { routeOf } from './routed-gateway.decorator';
-import type { WsRoute } from './ws-route';
+import type { Peer } from '../peers/peer';
+import { routeOf } from '../routed-gateway.decorator';
+import type { WsRoute } from '../ws-route';
 
 type BoundFrameMethod = (peer: Peer, frame: unknown) => FrameReply | Promise<FrameReply>;
 

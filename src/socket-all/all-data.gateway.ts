@@ -1,10 +1,10 @@
-import type { TopicFrame } from '../common/frames';
-import { OnFrame } from '../ws/on-frame.decorator';
-import type { Peer } from '../ws/peer';
+import type { TopicFrame } from '../wire/serialise';
+import { OnFrame } from '../ws/frames/on-frame.decorator';
+import type { Peer } from '../ws/peers/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 import { SnapshotRequestDto } from './dto/snapshot-request.dto';
-import { ALL_DATA_GROUP, NotifyService } from './notify.service';
+import { ALL_DATA_GROUP, NotifyService } from '../notify/notify.service';
 
 export const allDataRoute: WsRoute<Record<string, never>> = {
   path: '/socket/all',
