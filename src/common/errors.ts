@@ -1,9 +1,24 @@
 /**
- * Domain errors that services throw. Each transport maps them to its own shape: HTTP statuses in
- * `http-error.filter.ts`, error frames in `ws/frame-errors.ts`. `LayerUnavailableError`
- * (layer/channel-layer.ts) is the third, mapped to 503 by both.
+ * The one error type that services throw at a client, with the HTTP status it means. Both
+ * transports read it: the HTTP filter (`http-error.filter.ts`) answers with `status` in Nest's
+ * error shape, and the frame error path (`ws/frames/frame-errors.ts`) with an error frame whose
+ * `code` is the same `status`. So a status is chosen once, here, by the subclass.
  */
-export class UnknownTopicError extends Error {
+export abstract class ServiceError extends Error {
+  abstract readonly status: number;
+
+  /** The `message` of the HTTP answer; subclasses may say more than one line, or say it for HTTP. */
+  get httpMessage(): string | string[] {
+    return this.message;
+  }
+
+  /** The `msg` of the error frame. */
+  get frameMessage(): string {
+    return this.message;
+  }
+}
+
+export class UnknownTopicError extends ServiceError {
   readonly status = 404;
   constructor(readonly topic: string) {
     super(`unknown topic: ${topic}`);
@@ -11,9 +26,13 @@ export class UnknownTopicError extends Error {
 }
 
 /** Input that failed validation; each message names the field, as class-validator words it. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends ServiceError {
   readonly status = 400;
   constructor(readonly messages: string[]) {
     super(messages.join('; '));
+  }
+
+  override get httpMessage(): string[] {
+    return this.messages;
   }
 }

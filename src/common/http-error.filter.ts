@@ -1,21 +1,14 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { LayerUnavailableError } from '../layer/channel-layer';
-import { InvalidInputError, UnknownTopicError } from './errors';
+import { ServiceError } from './errors';
 
-/** Maps the services' domain errors to Nest's usual HTTP error shape. */
-@Catch(InvalidInputError, UnknownTopicError, LayerUnavailableError)
+/** Answers a `ServiceError` with its status, in Nest's usual HTTP error shape. */
+@Catch(ServiceError)
 export class HttpErrorFilter implements ExceptionFilter {
-  catch(error: InvalidInputError | UnknownTopicError | LayerUnavailableError, host: ArgumentsHost): void {
+  catch(error: ServiceError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const status = error instanceof LayerUnavailableError ? HttpStatus.SERVICE_UNAVAILABLE : error.status;
-    const message =
-      error instanceof InvalidInputError
-        ? error.messages
-        : error instanceof LayerUnavailableError
-          ? 'channel layer unavailable: nothing was sent'
-          : error.message;
-    response.status(status).json({ statusCode: status, message, error: STATUS_CODES[status] });
+    const { status } = error;
+    response.status(status).json({ statusCode: status, message: error.httpMessage, error: STATUS_CODES[status] });
   }
 }

@@ -1,3 +1,4 @@
+import { ServiceError } from '../common/errors';
 import type { GroupName } from './group-name';
 import type { NumberedFrame, UnnumberedFrame } from '../wire/numbered';
 
@@ -18,10 +19,19 @@ export interface GroupMember {
 }
 
 /** Rejection for anything the layer cannot do because its transport (Redis) is unreachable. */
-export class LayerUnavailableError extends Error {
+export class LayerUnavailableError extends ServiceError {
+  readonly status = 503;
   constructor(cause?: unknown) {
     super('channel layer unavailable', { cause });
     this.name = 'LayerUnavailableError';
+  }
+
+  override get httpMessage(): string {
+    return 'channel layer unavailable: nothing was sent';
+  }
+
+  override get frameMessage(): string {
+    return 'service unavailable: message not sent';
   }
 }
 

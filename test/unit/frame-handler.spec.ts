@@ -8,10 +8,9 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { SendChatDto } from '../../src/chat/dto/send-chat.dto';
-import { UnknownTopicError } from '../../src/common/errors';
+import { InvalidInputError, UnknownTopicError } from '../../src/common/errors';
 import { LayerUnavailableError } from '../../src/layer/channel-layer';
 import { FrameHandler } from '../../src/ws/frames/frame-dispatcher';
-import { FrameError } from '../../src/ws/frame-error';
 import { OnFrame, type FrameReply } from '../../src/ws/frames/on-frame.decorator';
 import type { Peer } from '../../src/ws/peers/peer';
 
@@ -80,7 +79,7 @@ describe('FrameHandler', () => {
   });
 
   it.each([
-    ['a FrameError', new FrameError(403, 'not yours'), 403, 'not yours'],
+    ['an invalid input', new InvalidInputError(['a is bad', 'b is bad']), 400, 'a is bad; b is bad'],
     ['an unknown topic', new UnknownTopicError('nope'), 404, 'unknown topic: nope'],
     ['a layer outage', new LayerUnavailableError('down'), 503, 'service unavailable: message not sent'],
     ['a Nest ForbiddenException', new ForbiddenException('not for you'), 403, 'not for you'],

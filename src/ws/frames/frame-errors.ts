@@ -1,15 +1,10 @@
 import { HttpException, type LoggerService } from '@nestjs/common';
-import { InvalidInputError, UnknownTopicError } from '../../common/errors';
-import type { ErrorFrame } from '../../wire/serialise';
-import { LayerUnavailableError } from '../../layer/channel-layer';
-import { FrameError } from '../frame-error';
+import { ServiceError } from '../../common/errors';
+import type { ErrorFrame } from '../../wire/frames';
 
 /** The error frame that answers a frame whose handling threw `error`; unexpected ones are logged. */
 export function errorReplyOf(error: unknown, logger: LoggerService): Omit<ErrorFrame, 'type'> {
-  if (error instanceof FrameError) return { code: error.code, msg: error.message };
-  if (error instanceof InvalidInputError) return { code: 400, msg: error.message };
-  if (error instanceof UnknownTopicError) return { code: 404, msg: error.message };
-  if (error instanceof LayerUnavailableError) return { code: 503, msg: 'service unavailable: message not sent' };
+  if (error instanceof ServiceError) return { code: error.status, msg: error.frameMessage };
   // A Nest exception (a guard's, a pipe's, a library's) answers with its own status, as on HTTP.
   if (error instanceof HttpException && error.getStatus() < 500) {
     return { code: error.getStatus(), msg: httpExceptionMessage(error) };
