@@ -108,6 +108,20 @@ describe('logs (dist/main.js)', () => {
       );
     });
 
+    test('the boot log maps every WebSocket route to its gateway, as Nest maps HTTP routes', () => {
+      const routes = lines.filter((line) => line.context === 'WsRoutes').map((line) => line.msg);
+      for (const [gateway, path] of [
+        ['AllDataGateway', '/socket/all'],
+        ['PushGateway', '/push/:username'],
+        ['ChatGateway', '/ws/chat/:group'],
+        ['RoomGateway', '/ws/room/:room'],
+        ['EchoGateway', '/chat/socket/'],
+      ]) {
+        expect(routes).toContain(`${gateway} {${path}}:`);
+        expect(routes).toContain(`Mapped {${path}, WS} route`);
+      }
+    });
+
     test('the shutdown steps, in order, as JSON lines of context Shutdown', () => {
       expect(lines.filter((line) => line.context === 'Shutdown').map((line) => line.msg)).toEqual([
         'SIGTERM: draining, exit within 10000 ms',

@@ -6,6 +6,7 @@ import { errorReplyOf } from './frame-errors';
 import { frameMethodOf, type FrameMethodSpec, type FrameReply } from './on-frame.decorator';
 import type { Peer } from '../peers/peer';
 import { routeOf } from '../routed-gateway.decorator';
+import { wsRouteLines, type MappedWsRoute } from '../route-log';
 import type { WsRoute } from '../ws-route';
 
 type BoundFrameMethod = (peer: Peer, frame: unknown) => FrameReply | Promise<FrameReply>;
@@ -53,12 +54,18 @@ export class FrameDispatcher implements OnModuleInit {
 
   constructor(private readonly discovery: DiscoveryService) {}
 
+  /** Finds every gateway's frame handler, and logs every WebSocket route as Nest logs HTTP ones. */
   onModuleInit(): void {
+    const mapped: MappedWsRoute[] = [];
     for (const { instance, metatype } of this.discovery.getProviders()) {
       const route = metatype ? routeOf(metatype) : undefined;
-      const handler = route && instance ? FrameHandler.of(instance as object, this.logger) : undefined;
-      if (route && handler) this.handlers.set(route, handler);
+      if (!route || !metatype) continue;
+      mapped.push({ gateway: metatype.name, route });
+      const handler = instance ? FrameHandler.of(instance as object, this.logger) : undefined;
+      if (handler) this.handlers.set(route, handler);
     }
+    const routeLogger = new Logger('WsRoutes');
+    for (const line of wsRouteLines(mapped)) routeLogger.log(line);
   }
 
   /** Undefined for an endpoint that takes no frames (but `ping`). */
