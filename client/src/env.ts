@@ -8,7 +8,7 @@ import type { WebSocketConstructor } from './types.js';
 /** A number in browsers, an object in Node: only ever handed back to `clearTimer`. */
 export type TimerHandle = number | object;
 
-export interface AbortSignalLike {
+interface AbortSignalLike {
   readonly aborted: boolean;
 }
 
@@ -17,7 +17,7 @@ interface AbortControllerLike {
   abort(): void;
 }
 
-export interface FetchResponseLike {
+interface FetchResponseLike {
   readonly status: number;
   text(): Promise<string>;
 }

@@ -8,9 +8,9 @@ import { clearTimer, get, setTimer } from './env.js';
 import { httpUrlOf } from './url.js';
 
 /** Statuses that will not change by retrying the same URL with the same token. */
-export const REFUSED_STATUSES: readonly number[] = [400, 401, 403, 404];
+const REFUSED_STATUSES: readonly number[] = [400, 401, 403, 404];
 
-export type ProbeVerdict =
+type ProbeVerdict =
   | { refused: true; status: number; message: string }
   | { refused: false; status?: number; message: string; cause?: unknown };
 

@@ -25,7 +25,7 @@ export interface ReconnectTarget {
 }
 
 /** The close code of a socket whose token's `exp` passed. */
-export const TOKEN_EXPIRED = 4001;
+const TOKEN_EXPIRED = 4001;
 
 export interface ReconnectOptions {
   backoff: Backoff;

@@ -8,7 +8,7 @@ import type { AuthUser } from './user';
 /** Roles a route needs beyond a valid token: `@RequireRoles('admin')`. */
 export const RequireRoles = Reflector.createDecorator<string[]>();
 
-export type AuthedRequest = Request & { user: AuthUser };
+type AuthedRequest = Request & { user: AuthUser };
 
 /** 401 without a valid token, 403 without a required role. */
 @Injectable()

@@ -17,7 +17,3 @@ export interface AuthUser {
   /** When the token stops being valid (ms since the epoch, from its `exp`); none without `exp`. */
   readonly expiresAt?: number;
 }
-
-export function isAdmin(user: AuthUser): boolean {
-  return user.roles.includes(ADMIN_ROLE);
-}

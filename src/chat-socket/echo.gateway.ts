@@ -3,7 +3,7 @@ import type { Peer } from '../ws/peers/peer';
 import { RoutedGateway } from '../ws/routed-gateway.decorator';
 import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 
-export const echoRoute: WsRoute<Record<string, never>> = {
+const echoRoute: WsRoute<Record<string, never>> = {
   path: '/chat/socket/',
   parse: noParams,
   authorize: anyUser,
@@ -13,7 +13,7 @@ export const echoRoute: WsRoute<Record<string, never>> = {
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** `YYYY-MM-DD HH:MM:SS` in the server's local time, as the seed's `time.strftime` printed it. */
-export function receivedAt(date: Date): string {
+function receivedAt(date: Date): string {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }

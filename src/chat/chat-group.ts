@@ -13,7 +13,7 @@ export interface ChatGroup {
 }
 
 /** Numeric order when both ids are decimal integers, otherwise string order (CONTRACT.md). */
-export function compareChatIds(a: string, b: string): number {
+function compareChatIds(a: string, b: string): number {
   if (DECIMAL.test(a) && DECIMAL.test(b)) {
     const x = BigInt(a);
     const y = BigInt(b);

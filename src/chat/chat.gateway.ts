@@ -7,7 +7,7 @@ import { parseChatGroup, type ChatGroup } from './chat-group';
 import { ChatService } from './chat.service';
 import { SendChatDto } from './dto/send-chat.dto';
 
-export const chatRoute: WsRoute<ChatGroup> = {
+const chatRoute: WsRoute<ChatGroup> = {
   path: '/ws/chat/:group',
   parse: ({ group }) => {
     const chat = parseChatGroup(group ?? '');

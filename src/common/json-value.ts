@@ -3,7 +3,7 @@ import { registerDecorator, type ValidationOptions } from 'class-validator';
 export type { JsonValue, TopicData } from '../wire/frames';
 import type { TopicData } from '../wire/frames';
 
-export function isTopicData(value: unknown): value is TopicData {
+function isTopicData(value: unknown): value is TopicData {
   return typeof value === 'string' || (typeof value === 'object' && value !== null);
 }
 

@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { TOKEN_SCHEMES } from './api-errors';
 
 /** Where the Swagger UI is served; the OpenAPI document is at `<this>-json`. */
-export const API_DOCS_PATH = 'api/docs';
+const API_DOCS_PATH = 'api/docs';
 
 const DESCRIPTION = [
   'The REST API of the real-time service: tokens (while dev-login is on), topic snapshots and',

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 
 /** Nest's error shape, which every refusal of the HTTP API has (`HttpErrorFilter`, guards, pipes). */
-export class ErrorBody {
+class ErrorBody {
   @ApiProperty({ type: 'integer', example: 400, description: 'the HTTP status, again' })
   statusCode!: number;
 
@@ -18,7 +18,7 @@ export class ErrorBody {
 }
 
 /** Why a route answers each error status: the meanings shared by every route that can give it. */
-export const ERROR_MEANINGS = {
+const ERROR_MEANINGS = {
   400: 'invalid input: a field that fails validation or is not taken (`property <name> should not exist`), invalid JSON, JSON nested deeper than 64 levels',
   401: 'no token, or an invalid or expired one (`Authorization: Bearer`, the `token` header or the `token` query parameter)',
   403: 'the token lacks the `admin` role',

@@ -174,7 +174,7 @@ export interface HistoryRead {
 /** Snapshot keys share the group-name alphabet, so they cannot reach another key. */
 export type SnapshotKey = GroupName;
 
-export interface SnapshotWrite {
+interface SnapshotWrite {
   key: SnapshotKey;
   /** JSON text. */
   value: string;

@@ -31,8 +31,8 @@ export interface ShutdownOptions {
   logger?: Pick<LoggerService, 'log' | 'warn' | 'error'>;
 }
 
-export const CLOSE_CODE = 1001;
-export const CLOSE_REASON = 'server shutting down';
+const CLOSE_CODE = 1001;
+const CLOSE_REASON = 'server shutting down';
 
 /**
  * The phases of a graceful shutdown, each bounded by a fraction of the grace: until ½ of it,

@@ -19,7 +19,7 @@ interface SerializedRequest {
  * The request as logged: its URL with any `token` query parameter redacted, and no parsed
  * `query` (which would hold the token again). The credential headers are redacted by path.
  */
-export function serializeRequest(req: SerializedRequest): Record<string, unknown> {
+function serializeRequest(req: SerializedRequest): Record<string, unknown> {
   return {
     id: req.id,
     method: req.method,

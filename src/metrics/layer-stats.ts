@@ -22,7 +22,7 @@ export type GapReason = (typeof GAP_REASONS)[number];
  * From 50 µs (a chat of two) to 2.5 s (tens of thousands of sockets on a loaded machine): one
  * group delivery writes to every local member in one synchronous loop.
  */
-export const FANOUT_BUCKETS = [
+const FANOUT_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 

@@ -17,10 +17,6 @@ export type TopicName = keyof typeof TOPICS;
 
 @Injectable()
 export class TopicRegistry {
-  names(): TopicName[] {
-    return Object.keys(TOPICS) as TopicName[];
-  }
-
   /** Throws `UnknownTopicError` for a topic no code registered. */
   resolve(topic: string): TopicName {
     if (!Object.hasOwn(TOPICS, topic)) throw new UnknownTopicError(topic);

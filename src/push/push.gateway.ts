@@ -7,7 +7,7 @@ export interface PushParams {
   username: string;
 }
 
-export const pushRoute: WsRoute<PushParams> = {
+const pushRoute: WsRoute<PushParams> = {
   path: '/push/:username',
   parse: ({ username }) => {
     if (!isUserId(username)) throw new HandshakeRefusal(400, USER_ID_RULE);

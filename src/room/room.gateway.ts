@@ -10,7 +10,7 @@ export interface RoomParams {
   room: string;
 }
 
-export const roomRoute: WsRoute<RoomParams> = {
+const roomRoute: WsRoute<RoomParams> = {
   path: '/ws/room/:room',
   parse: ({ room }) => {
     if (!room || !ROOM_NAME.test(room))

@@ -6,7 +6,7 @@ import { anyUser, noParams, type WsRoute } from '../ws/ws-route';
 import { SnapshotRequestDto } from './dto/snapshot-request.dto';
 import { ALL_DATA_GROUP, NotifyService } from '../notify/notify.service';
 
-export const allDataRoute: WsRoute<Record<string, never>> = {
+const allDataRoute: WsRoute<Record<string, never>> = {
   path: '/socket/all',
   parse: noParams,
   authorize: anyUser,

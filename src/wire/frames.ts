@@ -19,6 +19,7 @@ export interface TopicFrame {
   type: string;
   data: TopicData | null;
 }
+/** @public (the client's) */
 export type BroadcastFrame = TopicFrame & { id: number };
 
 /** `/ws/chat/:group`: a message to every socket of the chat. */
@@ -28,9 +29,13 @@ export interface ChatMessage {
   group: string;
   ts: number;
 }
+/** @public (the client's) */
 export type ChatFrame = ChatMessage & { id: number };
 
-/** `/push/:username`: every push; a chat to an absent user arrives with a `ChatFrame` as `event`. */
+/**
+ * `/push/:username`: every push; a chat to an absent user arrives with a `ChatFrame` as `event`.
+ * @public (the client's)
+ */
 export interface PushFrame<E = JsonValue> {
   event: E;
   id: number;
@@ -43,6 +48,7 @@ export interface RoomMessage {
   room: string;
   ts: number;
 }
+/** @public (the client's) */
 export type RoomFrame = RoomMessage & { id: number };
 
 /** The sender's acknowledgement of a chat message, or of a room message with a `cid`. */

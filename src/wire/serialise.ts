@@ -1,19 +1,7 @@
 import type { UnnumberedFrame } from './numbered';
 import type { AckFrame, ChatMessage, GapFrame, JsonValue, RoomMessage } from './frames';
 
-export type {
-  AckFrame,
-  BroadcastFrame,
-  ChatFrame,
-  ChatMessage,
-  ErrorCode,
-  ErrorFrame,
-  GapFrame,
-  PushFrame,
-  ReplyFrame,
-  RoomMessage,
-  TopicFrame,
-} from './frames';
+export type { AckFrame, ChatMessage, ErrorCode, GapFrame, ReplyFrame, RoomMessage, TopicFrame } from './frames';
 
 /**
  * Every frame the server writes, by kind, and the one place their texts are built. Group frames

@@ -18,14 +18,14 @@ import { withTimeout } from '../support/wait';
 export const WAIT_MS = 5000;
 
 /** A `ws` socket as the client made it, with the text frames it received. */
-export type RecordedSocket = WebSocket & { readonly received: string[] };
+type RecordedSocket = WebSocket & { readonly received: string[] };
 
 /**
  * A `ws` WebSocket class to pass as the client's `WebSocket` option: a subclass, so the client
  * drives the real thing, that counts every socket the client made (each handshake attempt) and
  * keeps what each received (a `pong` proves the client sent a `ping`).
  */
-export class SocketLog {
+class SocketLog {
   readonly sockets: RecordedSocket[] = [];
   readonly WebSocket: WebSocketConstructor;
 
@@ -249,7 +249,7 @@ export class BareServer {
  * or is cleared. The client reads its timers from `globalThis` on every use, so this sees them
  * all; timers of other code (ws, the server) are left out by their caller.
  */
-export class ClientTimers {
+class ClientTimers {
   private readonly pendingTimers = new Set<unknown>();
   private restore: (() => void) | undefined;
 

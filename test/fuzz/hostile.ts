@@ -19,10 +19,10 @@ export const FUZZ = {
   numRuns: Number(process.env.FUZZ_RUNS ?? 40),
 };
 
-export const PREFIX = 'fz:';
+const PREFIX = 'fz:';
 
 /** The suites send far more than the rate limits allow a real client: those have suites of their own. */
-export const FUZZ_ENV = {
+const FUZZ_ENV = {
   JWT_SECRET: TEST_SECRET,
   REDIS_PREFIX: PREFIX,
   HTTP_RATE_PER_MIN: '1000000',
@@ -87,10 +87,10 @@ export const nestedAround = fc
   .tuple(fc.oneof(fc.integer({ min: 60, max: 70 }), fc.constant(1500)), hostileJson)
   .map(([depth, inner]) => '['.repeat(depth) + inner + ']'.repeat(depth));
 
-export type FieldSet = Record<string, string>;
+type FieldSet = Record<string, string>;
 
 /** An object text with the given fields (already JSON texts), and maybe hostile extras. */
-export function objectText(fields: FieldSet): string {
+function objectText(fields: FieldSet): string {
   return `{${Object.entries(fields)
     .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
     .join(',')}}`;

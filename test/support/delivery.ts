@@ -55,7 +55,7 @@ export function expectConsecutive(ids: number[]): void {
 }
 
 /** Resolves after `ms`; only for pacing a sender (never to wait for an event). */
-export function pause(ms: number): Promise<void> {
+function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

@@ -6,7 +6,7 @@ export const PATIENTS = 'all_patient_page_data';
 export const VISITS = 'all_active_visit_data';
 
 /** Nest's HTTP error shape, as the contract fixes it. */
-export interface HttpErrorBody {
+interface HttpErrorBody {
   statusCode: number;
   message: string | string[];
   error: string;

@@ -75,7 +75,7 @@ end
 `;
 
 /** The keys of one group, in the order every send script takes them. */
-export const GROUP_KEYS = ['state', 'history', 'idempotency', 'conns', 'users'] as const;
+const GROUP_KEYS = ['state', 'history', 'idempotency', 'conns', 'users'] as const;
 
 /**
  * `ChannelLayer.send` without `unlessAbsent`. KEYS: the group's five (`GROUP_KEYS`), the instance

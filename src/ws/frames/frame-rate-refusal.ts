@@ -4,7 +4,7 @@ import { FrameVerdict } from './frame-rate';
 import type { Peer } from '../peers/peer';
 
 /** The reason of the 1008 that closes a socket over its frame rate for 10 s. */
-export const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
+const FRAME_RATE_CLOSE_REASON = 'frame rate limit exceeded';
 
 /**
  * What a frame over its socket's rate gets: not handled (not even parsed), a 429 in turn with the

@@ -19,7 +19,7 @@ export const SPELL_CLOSE_MS = 10_000;
 export type Clock = () => number;
 
 /** Milliseconds from a monotonic clock: a wall-clock step must neither refill nor drain a bucket. */
-export const monotonicMs: Clock = () => performance.now();
+const monotonicMs: Clock = () => performance.now();
 
 /**
  * The incoming-frame limit of one socket (`WS_MAX_MESSAGES_PER_SEC`): a token bucket holding up to

@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 
 /** Close code of a socket whose token reached its `exp` (4000–4999 are the application's). */
-export const TOKEN_EXPIRED_CODE = 4001;
-export const TOKEN_EXPIRED_REASON = 'token expired';
+const TOKEN_EXPIRED_CODE = 4001;
+const TOKEN_EXPIRED_REASON = 'token expired';
 
 /** Node's timers hold at most 2^31 - 1 ms (~24.8 days); a longer delay fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -9,8 +9,8 @@ import type { Metrics } from '../../metrics/metrics.service';
 export const SLOW_CONSUMER_CLOSE_MS = 2000;
 
 /** The close code and reason a slow consumer gets (RFC 6455 1013: "try again later"). */
-export const SLOW_CONSUMER_CODE = 1013;
-export const SLOW_CONSUMER_REASON = 'slow consumer';
+const SLOW_CONSUMER_CODE = 1013;
+const SLOW_CONSUMER_REASON = 'slow consumer';
 
 /** What `SlowConsumers` needs of a peer it cuts. */
 export interface SlowConsumer {
