@@ -87,15 +87,6 @@ export const nestedAround = fc
   .tuple(fc.oneof(fc.integer({ min: 60, max: 70 }), fc.constant(1500)), hostileJson)
   .map(([depth, inner]) => '['.repeat(depth) + inner + ']'.repeat(depth));
 
-type FieldSet = Record<string, string>;
-
-/** An object text with the given fields (already JSON texts), and maybe hostile extras. */
-function objectText(fields: FieldSet): string {
-  return `{${Object.entries(fields)
-    .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
-    .join(',')}}`;
-}
-
 export function depthOf(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
   const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);

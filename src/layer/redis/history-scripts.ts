@@ -74,11 +74,8 @@ local function publish(state, conns, users, leases, channel, text, id, inbox, ch
 end
 `;
 
-/** The keys of one group, in the order every send script takes them. */
-const GROUP_KEYS = ['state', 'history', 'idempotency', 'conns', 'users'] as const;
-
 /**
- * `ChannelLayer.send` without `unlessAbsent`. KEYS: the group's five (`GROUP_KEYS`), the instance
+ * `ChannelLayer.send` without `unlessAbsent`. KEYS: the group's five (state, history, idempotency, conns, users), the instance
  * leases [, snapshot].
  * ARGV: channel, frame (JSON object text without id), history size, ttl ms, idempotency key ('' for
  * none), '1' for an inbox, instance channel prefix [, snapshot value]. One script, so ids reach

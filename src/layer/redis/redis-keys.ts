@@ -46,7 +46,7 @@ export class RedisKeys {
     return `${this.prefix}group:${group}:idempotency`;
   }
 
-  /** Every key of a group that a send script takes, in `GROUP_KEYS` order. */
+  /** Every key of a group that a send script takes, in the order state, history, idempotency, conns, users. */
   sendKeys(group: GroupName): string[] {
     return [this.state(group), this.history(group), this.idempotency(group), this.conns(group), this.users(group)];
   }
