@@ -224,8 +224,9 @@ describe('docs/asyncapi.yaml', () => {
   test('the error-frame table holds every code an error frame can carry', () => {
     const used = new Map([
       ...scan(/sendError\((\d{3})\b/g),
-      ...scan(/\bcode: (\d{3})\b/g, [join(SRC, 'ws', 'frame-errors.ts')]),
-      ...scan(/status = (\d{3});/g, [join(SRC, 'common', 'errors.ts')]),
+      ...scan(/\bcode: (\d{3})\b/g, [join(SRC, 'ws', 'frames', 'frame-errors.ts')]),
+      // Every ServiceError's status (an error frame carries it as its code).
+      ...scan(/status = (\d{3});/g, [join(SRC, 'common', 'errors.ts'), join(SRC, 'layer', 'channel-layer.ts')]),
     ]);
     expect([...used.keys()].sort()).toEqual([400, 404, 429, 500, 503]);
     // Plus any 4xx a Nest HttpException thrown by a handler carries (`errorReplyOf`).
