@@ -60,14 +60,13 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .replace(/[.+^$()|[\]\\]/g, '\\$&')
-    .replace(/\{([^}]*)\}/g, (_, alternatives: string) => `(${alternatives.split(',').join('|')})`)
-    .replace(/\*\*/g, '\u0000')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]')
-    .replace(/\u0000/g, '.*');
-  return new RegExp(`^${source}$`);
+  const segment = (part: string): string =>
+    part
+      .replace(/[.+^$()|[\]\\]/g, '\\$&')
+      .replace(/\{([^}]*)\}/g, (_, alternatives: string) => `(${alternatives.split(',').join('|')})`)
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
+  return new RegExp(`^${glob.split('**').map(segment).join('.*')}$`);
 }
 
 function pathExists(path: string): boolean {
