@@ -1,5 +1,5 @@
 /**
- * The figures of the report, computed once: medians over the repeats and the targets of issue 4
+ * The figures of the report, computed once: medians over the repeats and the targets
  * read off them. `report-markdown.ts` and `report-svg.ts` only lay them out.
  */
 import { median } from './common';
@@ -101,7 +101,7 @@ export interface TargetLine {
   text: string;
 }
 
-/** The targets of issue 4, read off the medians. `ok` undefined: a side was not run. */
+/** The targets, read off the medians. `ok` undefined: a side was not run. */
 export function targets(scenarios: ScenarioDef[], summaries: Map<string, Summary>): TargetLine[] {
   const out: TargetLine[] = [];
   const get = (sc: string, v: string, key: string): number => summaries.get(`${sc}|${v}`)?.medians[key] ?? NaN;

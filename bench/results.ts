@@ -74,7 +74,7 @@ export function writeResults({ options, env, notes, idleN, planned, variants, re
     );
     lines.push(markdownTable(defs, vs, summaries, mode === 'single' ? 'ours' : 'ours-redis'));
   }
-  lines.push('', '## Targets of issue 4', '', targetLines(targets(defs, summaries)));
+  lines.push('', '## Targets', '', targetLines(targets(defs, summaries)));
   const failures = records.filter((r) => !r.ok && !r.skipped);
   const skipped = records.filter((r) => r.skipped).length;
   const noted = records.filter((r) => r.notes.length);

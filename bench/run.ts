@@ -1,5 +1,5 @@
 /**
- * The benchmark of issue 4: starts each server itself on 127.0.0.1, drives it from forked client
+ * The benchmark: starts each server itself on 127.0.0.1, drives it from forked client
  * workers (never inside the server's process), runs the servers one after another in alternating
  * order with repeats, stops everything it started, and writes results.json, results.md and
  * latency.svg to --out. See bench/README.md.
