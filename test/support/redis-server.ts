@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
+import { binaryPath } from './binaries';
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -59,7 +59,7 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = ['--save', '', '--appendonly', 'no', '--port', String(this.port), '--bind', '127.0.0.1'];
-    const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binaryPath('redis-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     this.output = '';
     // Its own "Ready to accept connections" line, not just any answer on the port: proves that
