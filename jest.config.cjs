@@ -12,12 +12,12 @@ const common = {
   roots: ['<rootDir>/src', '<rootDir>/test'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
-  testTimeout: 30000,
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 30000,
   testSequencer: '<rootDir>/test/support/selected-tests-sequencer.cjs',
   projects: [
     { ...common, displayName: 'unit', testRegex: UNIT },
