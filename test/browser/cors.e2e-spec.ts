@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { binaryPath } from '../support/binaries';
 import { Instance } from '../support/instance';
 import { signToken, TEST_SECRET } from '../support/tokens';
 
@@ -13,7 +14,7 @@ import { signToken, TEST_SECRET } from '../support/tokens';
  * loopback, hence different origins. The tests run in order: the second one's 429 on its third
  * GET (HTTP_RATE_PER_MIN=2) shows the first one's refused preflight was not counted.
  */
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const CHROMIUM = binaryPath('chromium');
 const token = signToken({ sub: 'alice' });
 
 interface Outcome {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { binaryPath } from '../support/binaries';
 import { RedisServer } from '../support/redis-server';
 import { epochSeconds, signToken, TEST_SECRET } from '../support/tokens';
 import { waitFor } from '../support/wait';
@@ -12,7 +13,7 @@ import { AppProcess } from './app-process';
  * and a server restart on the same port that the page rides out by itself.
  */
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const CHROMIUM = binaryPath('chromium');
 // The README's picture is refreshed on request only, so a test run leaves the work tree clean.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? join(__dirname, '..', '..', 'docs', 'screenshot.png')

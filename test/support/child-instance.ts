@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { freePort } from './redis-server';
+import { freePort } from './ports';
 import { waitFor } from './wait';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');

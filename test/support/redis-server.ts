@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { binaryPath } from './binaries';
+import { freePort } from './ports';
 
-const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+// Its old home; tests that need no Redis import it from ./ports.
+export { freePort };
+
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -59,7 +63,7 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = ['--save', '', '--appendonly', 'no', '--port', String(this.port), '--bind', '127.0.0.1'];
-    const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binaryPath('redis-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     this.output = '';
     // Its own "Ready to accept connections" line, not just any answer on the port: proves that
@@ -103,18 +107,6 @@ export class RedisServer {
       this.process = undefined;
     }
   }
-}
-
-/** A port the OS considers free right now (bind to 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** True when something on the port answers PING with +PONG within a second. */
