@@ -19,13 +19,13 @@ function isExecutable(path: string): boolean {
 }
 
 /** The message a run stops with when `name` is needed and cannot be found. */
-export function missingBinaryMessage(name: BinaryName): string {
+function missingBinaryMessage(name: BinaryName): string {
   const { variable, install } = BINARIES[name];
   return `${name} not found: install it (${install}) or set ${variable} to its absolute path.`;
 }
 
 /** The override variable's path if set, else the first executable `name` on PATH; undefined if none. */
-export function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env[BINARIES[name].variable];
   if (override) return isAbsolute(override) && isExecutable(override) ? override : undefined;
   const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
@@ -46,7 +46,7 @@ const BINARY_USE = /binaryPath\(\s*'([a-z-]+)'\s*\)/g;
  * The binaries a test file needs: every `binaryPath('…')` in it or in the files it imports
  * (relative imports, followed transitively), so a helper shared by many tests is counted for each.
  */
-export function binariesNeededBy(testFile: string, seen = new Set<string>()): Set<BinaryName> {
+function binariesNeededBy(testFile: string, seen = new Set<string>()): Set<BinaryName> {
   const needed = new Set<BinaryName>();
   const file = [testFile, `${testFile}.ts`, join(testFile, 'index.ts')].find((path) => {
     try {
