@@ -1,7 +1,7 @@
 // The demo page: one global socket (/socket/all) that switches on `type`, the user's push channel
 // and one chat at a time, all through the client library served at /client/. Plain ES module, no
 // build step, no dependency.
-import { connect } from '/client/realtime-client.js';
+import { connect } from '/client/index.js';
 
 const SESSION_KEY = 'nest-realtime-demo.session';
 /** Options of every socket: retries no further apart than 5 s, so the demo comes back quickly. */
