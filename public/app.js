@@ -2,6 +2,7 @@
 // and one chat at a time, all through the client library served at /client/. Plain ES module, no
 // build step, no dependency.
 import { connect } from '/client/index.js';
+import { startOperations, stopOperations } from './operations.js';
 
 const SESSION_KEY = 'nest-realtime-demo.session';
 /** Options of every socket: retries no further apart than 5 s, so the demo comes back quickly. */
@@ -277,6 +278,8 @@ function showView(signedIn) {
   byId('statuses').hidden = !signedIn;
   byId('who').hidden = !signedIn;
   byId('admin-view').hidden = !(signedIn && session.admin);
+  if (signedIn && session.admin) startOperations();
+  else stopOperations();
   if (!signedIn) byId('login-user').focus();
 }
 

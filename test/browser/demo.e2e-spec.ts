@@ -254,6 +254,35 @@ describe('demo page (Chromium)', () => {
     }
   }, 60_000);
 
+  it("plots live connections and messages per second in the admin's operations view", async () => {
+    const view = admin.getByTestId('ops-view');
+    await view.waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await alice.getByTestId('ops-view').isVisible()).toBe(false);
+    const readConnections = async (): Promise<number> =>
+      Number(await admin.getByTestId('ops-connections').textContent());
+    const line = (): Promise<string | null> => admin.getByTestId('ops-connections-line').getAttribute('points');
+    await admin.waitForFunction("Number(document.getElementById('ops-chart').dataset.points) >= 2", undefined, {
+      timeout: WAIT_MS,
+    });
+    const before = { connections: await readConnections(), line: await line() };
+    expect(before.connections).toBeGreaterThanOrEqual(6);
+
+    // A fourth user opens two sockets, and a publish sends frames to every /socket/all.
+    const carol = await openPage(browser, app.http, 'carol', pageErrors);
+    await signIn(carol, 'carol');
+    await admin.waitForFunction(
+      `Number(document.getElementById('ops-connections').textContent) >= ${before.connections + 2}`,
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    await publish('visits', VISITS);
+    await admin.waitForFunction("Number(document.getElementById('ops-rate').textContent) > 0", undefined, {
+      timeout: WAIT_MS,
+    });
+    expect(await line()).not.toEqual(before.line);
+    await carol.close();
+  }, 60_000);
+
   it('loads the snapshot on connect: a reloaded page shows the current tables at once', async () => {
     await bob.reload();
     await waitForState(bob, 'all', 'open');
