@@ -255,30 +255,25 @@ describe('demo page (Chromium)', () => {
   }, 60_000);
 
   it("plots live connections and messages per second in the admin's operations view", async () => {
-    const view = admin.getByTestId('ops-view');
-    await view.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await admin.getByTestId('ops-view').waitFor({ state: 'visible', timeout: WAIT_MS });
     expect(await alice.getByTestId('ops-view').isVisible()).toBe(false);
-    const readConnections = async (): Promise<number> =>
-      Number(await admin.getByTestId('ops-connections').textContent());
+    // Read from the DOM and polled from the test (waitForFunction's eval is refused by the CSP).
+    const readout = async (id: string): Promise<number> => Number(await admin.getByTestId(id).textContent());
+    const points = async (): Promise<number> =>
+      Number(await admin.getByTestId('ops-chart').getAttribute('data-points'));
     const line = (): Promise<string | null> => admin.getByTestId('ops-connections-line').getAttribute('points');
-    await admin.waitForFunction("Number(document.getElementById('ops-chart').dataset.points) >= 2", undefined, {
-      timeout: WAIT_MS,
-    });
-    const before = { connections: await readConnections(), line: await line() };
+    const until = (predicate: () => Promise<boolean>, what: string) =>
+      waitFor(predicate, { timeoutMs: WAIT_MS, intervalMs: 100, what });
+    await until(async () => (await points()) >= 2, 'two points on the chart');
+    const before = { connections: await readout('ops-connections'), line: await line() };
     expect(before.connections).toBeGreaterThanOrEqual(6);
 
     // A fourth user opens two sockets, and a publish sends frames to every /socket/all.
     const carol = await openPage(browser, app.http, 'carol', pageErrors);
     await signIn(carol, 'carol');
-    await admin.waitForFunction(
-      `Number(document.getElementById('ops-connections').textContent) >= ${before.connections + 2}`,
-      undefined,
-      { timeout: WAIT_MS },
-    );
+    await until(async () => (await readout('ops-connections')) >= before.connections + 2, 'two more connections');
     await publish('visits', VISITS);
-    await admin.waitForFunction("Number(document.getElementById('ops-rate').textContent) > 0", undefined, {
-      timeout: WAIT_MS,
-    });
+    await until(async () => (await readout('ops-rate')) > 0, 'messages per second above 0');
     expect(await line()).not.toEqual(before.line);
     await carol.close();
   }, 60_000);
