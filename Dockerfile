@@ -22,7 +22,7 @@ RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY client ./client
-# dist/ (the service) and dist/client/ (the browser library served at /client/), then only the
+# dist/ (the service) and client/dist/ (the client package, served at /client/), then only the
 # production dependencies are kept, native addons included as they were built.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
@@ -33,6 +33,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/client/dist ./client/dist
 # The demo page; bootstrap.ts serves it from ../public relative to dist/.
 COPY public ./public
 USER node

@@ -5,7 +5,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/dist/', 'bench-results/', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/',
+      'client/dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/dist/',
+      'bench-results/',
+      'eslint.config.mjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

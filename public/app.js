@@ -1,7 +1,9 @@
 // The demo page: one global socket (/socket/all) that switches on `type`, the user's push channel
 // and one chat at a time, all through the client library served at /client/. Plain ES module, no
 // build step, no dependency.
-import { connect } from '/client/realtime-client.js';
+import { connect } from '/client/index.js';
+import { byId, el, timeOf, wsUrl } from './dom.js';
+import { startOperations, stopOperations } from './operations.js';
 
 const SESSION_KEY = 'nest-realtime-demo.session';
 /** Options of every socket: retries no further apart than 5 s, so the demo comes back quickly. */
@@ -53,32 +55,6 @@ const chatNotices = new Map();
 const errors = new Map();
 /** Current notices (not errors: something the user should know) by source. */
 const notices = new Map();
-
-const byId = (id) => document.getElementById(id);
-
-/** Builds an element: `el('td', { class: 'x', title: 'y' }, child, 'text')`. */
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') node.className = value;
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
-function wsUrl(path) {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
-}
-
-function timeOf(ms = Date.now()) {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Errors and connection status
@@ -277,6 +253,8 @@ function showView(signedIn) {
   byId('statuses').hidden = !signedIn;
   byId('who').hidden = !signedIn;
   byId('admin-view').hidden = !(signedIn && session.admin);
+  if (signedIn && session.admin) startOperations();
+  else stopOperations();
   if (!signedIn) byId('login-user').focus();
 }
 

@@ -67,9 +67,10 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   app.useBodyParser('urlencoded', { extended: true });
   app.use(bodyParserErrors);
   app.use(handshakeProbe(adapter));
-  // The demo page at `/` and the client library it imports, built by `npm run build`.
+  // The demo page at `/` and the client package it imports (client/dist/index.js, built by
+  // `npm run build`) at /client/.
   app.useStaticAssets(join(__dirname, '..', 'public'));
-  app.useStaticAssets(join(__dirname, '..', 'dist', 'client'), { prefix: '/client/' });
+  app.useStaticAssets(join(__dirname, '..', 'client', 'dist'), { prefix: '/client/' });
   // OpenAPI at /api/docs-json, the Swagger UI at /api/docs.
   setupApiDocs(app);
   app.useGlobalPipes(new StrictValidationPipe());

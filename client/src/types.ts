@@ -1,13 +1,29 @@
-// The wire types of the service (v1, and v2's resume, gap and idempotent send) and the client's public types. Kept free of the
-// DOM and Node libraries so the same source type-checks in a browser build and in Node tests.
+// The client's public types. The frames themselves come from the server's wire module
+// (src/wire/frames.ts), type-only, so the client and the server cannot drift; the build inlines
+// them into the package's index.d.ts. Kept free of the DOM and Node libraries so the same source
+// type-checks in a browser build and in Node tests.
 
-/** What a topic's `data` may be on the wire: the seeds send strings; arrays and objects too. */
-export type TopicData = string | unknown[] | Record<string, unknown>;
+import type { AckFrame, ErrorFrame, GapFrame, TopicData } from '../../src/wire/frames.js';
+
+export type {
+  AckFrame,
+  BroadcastFrame,
+  ChatFrame,
+  ChatMessage,
+  ErrorCode,
+  ErrorFrame,
+  GapFrame,
+  JsonValue,
+  PushFrame,
+  RoomFrame,
+  RoomMessage,
+  TopicData,
+} from '../../src/wire/frames.js';
 
 /**
  * The topics of `/socket/all` and their payloads. An interface (not a type) so an application
  * can add its own topics by declaration merging:
- * `declare module '.../realtime-client.js' { interface TopicMap { my_topic: MyData } }`.
+ * `declare module '@nest-realtime/client' { interface TopicMap { my_topic: MyData } }`.
  */
 export interface TopicMap {
   all_patient_page_data: TopicData;
@@ -15,65 +31,14 @@ export interface TopicMap {
 }
 
 /**
- * A topic frame: the snapshot reply to `{"type": topic}` has no `id` (and `data: null` before the
+ * A topic frame as the client types it (the wire's `TopicFrame`, with `type` and `data` narrowed
+ * by `TopicMap`): the snapshot reply to `{"type": topic}` has no `id` (and `data: null` before the
  * first notify); a broadcast has the group's increasing `id`.
  */
 export interface TopicFrame<K extends keyof TopicMap = keyof TopicMap> {
   type: K;
   data: TopicMap[K] | null;
   id?: number;
-}
-
-/**
- * The sender's acknowledgement of a chat message (every one) or of a room message that carries a
- * `cid`: `id` is the id the message got (a resend of a `cid` the server already has: the original id).
- */
-export interface AckFrame {
-  type: 'ack';
-  id: number;
-}
-
-/** A frame the server refused (bad JSON, wrong field, unknown topic, layer down); the socket stays open. */
-export interface ErrorFrame {
-  type: 'error';
-  code: number;
-  msg: string;
-}
-
-/**
- * Sent right after open, before the replay, when a message after `since` is no longer in the
- * server's history: `first` is the id of the first message replayed, or null when none is left.
- * The messages in between are lost to this socket: reload the state (the client re-requests every
- * topic's snapshot on `/socket/all` by itself).
- */
-export interface GapFrame {
-  type: 'gap';
-  since: number;
-  first: number | null;
-}
-
-/** `/ws/chat/:group`: a message to every socket of the chat. */
-export interface ChatFrame {
-  message: string;
-  from: string;
-  group: string;
-  id: number;
-  ts: number;
-}
-
-/** `/push/:username`: every push; a chat to an absent user arrives with a ChatFrame as `event`. */
-export interface PushFrame<E = unknown> {
-  event: E;
-  id: number;
-}
-
-/** `/ws/room/:room`: a message to every socket of the room, the sender's included. */
-export interface RoomFrame {
-  message: string;
-  from: string;
-  room: string;
-  id: number;
-  ts: number;
 }
 
 /** Any inbound frame: a JSON object. Narrow it with the frame types above. */

@@ -6,13 +6,13 @@ import { freePort } from '../support/ports';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
-const CLIENT = join(ROOT, 'dist', 'client', 'realtime-client.js');
+const CLIENT = join(ROOT, 'client', 'dist', 'index.js');
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 const START_ATTEMPTS = 5;
 
 /**
- * The built service (`dist/main.js` and the client it serves from `dist/client/`) in a child
+ * The built service (`dist/main.js` and the client it serves from `client/dist/`) in a child
  * process on one port of 127.0.0.1 that survives `stop()`: `start()` again brings it back on the
  * same port, so browsers that reconnect land on the new process. Unlike `ChildInstance`, the port
  * is the instance's, not the process's. The test must `stop()` it in `afterAll`.
@@ -30,7 +30,7 @@ export class AppProcess {
   static async start(env: Record<string, string> = {}): Promise<AppProcess> {
     for (const file of [MAIN, CLIENT]) {
       if (!existsSync(file)) {
-        throw new Error(`${file} is missing: build first (npx nest build && npx tsc -p client/tsconfig.json)`);
+        throw new Error(`${file} is missing: build first (npm run build)`);
       }
     }
     const app = new AppProcess(await freePort(), env);

@@ -255,6 +255,30 @@ describe('demo page (Chromium)', () => {
     }
   }, 60_000);
 
+  it("plots live connections and messages per second in the admin's operations view", async () => {
+    await admin.getByTestId('ops-view').waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await alice.getByTestId('ops-view').isVisible()).toBe(false);
+    // Read from the DOM and polled from the test (waitForFunction's eval is refused by the CSP).
+    const readout = async (id: string): Promise<number> => Number(await admin.getByTestId(id).textContent());
+    const points = async (): Promise<number> =>
+      Number(await admin.getByTestId('ops-chart').getAttribute('data-points'));
+    const line = (): Promise<string | null> => admin.getByTestId('ops-connections-line').getAttribute('points');
+    const until = (predicate: () => Promise<boolean>, what: string) =>
+      waitFor(predicate, { timeoutMs: WAIT_MS, intervalMs: 100, what });
+    await until(async () => (await points()) >= 2, 'two points on the chart');
+    const before = { connections: await readout('ops-connections'), line: await line() };
+    expect(before.connections).toBeGreaterThanOrEqual(6);
+
+    // A fourth user opens two sockets, and a publish sends frames to every /socket/all.
+    const carol = await openPage(browser, app.http, 'carol', pageErrors);
+    await signIn(carol, 'carol');
+    await until(async () => (await readout('ops-connections')) >= before.connections + 2, 'two more connections');
+    await publish('visits', VISITS);
+    await until(async () => (await readout('ops-rate')) > 0, 'messages per second above 0');
+    expect(await line()).not.toEqual(before.line);
+    await carol.close();
+  }, 60_000);
+
   it('loads the snapshot on connect: a reloaded page shows the current tables at once', async () => {
     await bob.reload();
     await waitForState(bob, 'all', 'open');
