@@ -71,12 +71,18 @@ describe('Dockerfile', () => {
     expect(runs(build, /\bnpm prune --omit=dev\b/) || stages.some((s) => runs(s, /\bnpm ci --omit=dev\b/))).toBe(true);
   });
 
-  it('copies into the runtime stage only the built service, its production dependencies and the page', () => {
+  it('copies into the runtime stage only the built service and client, the production dependencies and the page', () => {
     const fromBuild = copies(runtime).filter((c) => flag(c.args, 'from') === build.name);
     const sources = fromBuild.map((c) => withoutFlags(c.args)[0]);
-    expect(sources.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
+    expect(sources.sort()).toEqual(['/app/client/dist', '/app/dist', '/app/node_modules', '/app/package.json']);
     expect(workdir(build)).toBe('/app');
-    expect(runtimeDestinations.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json', '/app/public']);
+    expect(runtimeDestinations.sort()).toEqual([
+      '/app/client/dist',
+      '/app/dist',
+      '/app/node_modules',
+      '/app/package.json',
+      '/app/public',
+    ]);
     expect(runtime.instructions.some((i) => /^NODE_ENV=production$/.test(i.args) && i.keyword === 'ENV')).toBe(true);
   });
 
@@ -89,8 +95,8 @@ describe('Dockerfile', () => {
         needed.push(posix.join(compiledDir, ...segments));
       }
     }
-    // bootstrap.ts serves ../public and ../dist/client: at least those two.
-    expect(needed).toEqual(expect.arrayContaining(['/app/public', '/app/dist/client']));
+    // bootstrap.ts serves ../public and ../client/dist: at least those two.
+    expect(needed).toEqual(expect.arrayContaining(['/app/public', '/app/client/dist']));
     for (const path of needed) {
       expect(runtimeDestinations.some((d) => path === d || path.startsWith(`${d}/`)) ? path : `${path} missing`).toBe(
         path,

@@ -24,6 +24,8 @@ const FORBIDDEN = [
 ];
 /** Backticked text starting with one of these is a path in the repository. */
 const PATH_PREFIX = /^(src|test|client|bench|public|docs|deploy)\//;
+/** Build output (`client/dist/`, `bench/dist/`) exists only after `npm run build`. */
+const BUILT = /(^|\/)dist(\/|$)/;
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -95,7 +97,9 @@ function brokenLinks(file: string): string[] {
 /** A path is the repository's, or (in a package's own README, e.g. `client/`) the file's folder's. */
 function missingPaths(file: string): string[] {
   const text = withoutFences(readFileSync(join(ROOT, file), 'utf8'));
-  const paths = [...text.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]).filter((code) => PATH_PREFIX.test(code));
+  const paths = [...text.matchAll(/`([^`\n]+)`/g)]
+    .map((match) => match[1])
+    .filter((code) => PATH_PREFIX.test(code) && !BUILT.test(code));
   const folder = dirname(file) === '.' ? '' : `${dirname(file)}/`;
   return paths.filter((path) => !/\s/.test(path) && !pathExists(path) && !pathExists(folder + path));
 }
