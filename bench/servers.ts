@@ -3,6 +3,7 @@
  * Socket.IO, one instance or two behind a `redis-server` started here. Every child is tracked and
  * killed on exit, on SIGINT/SIGTERM and on an uncaught error.
  */
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { get } from 'node:http';
@@ -136,7 +137,8 @@ async function waitFor(
 function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    return track(spawn(command, args, { env, stdio: ['ignore', fd, fd] }));
+    // Not the repository: the service reads .env from its working directory, and a developer's must not skew a run.
+    return track(spawn(command, args, { cwd: tmpdir(), env, stdio: ['ignore', fd, fd] }));
   } finally {
     closeSync(fd);
   }

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -84,7 +85,8 @@ export class AppProcess {
 
   private async launch(): Promise<void> {
     const child = spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
+      // Not the repository: dist/main.js reads .env from its working directory, a developer's included.
+      cwd: tmpdir(),
       env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(this.port), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

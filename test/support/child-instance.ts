@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -5,6 +6,8 @@ import { freePort } from './ports';
 import { waitFor } from './wait';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+/** Not the repository: `dist/main.js` reads `.env` from its working directory, and a developer's must not reach a test. */
+const NO_ENV_FILE_DIR = tmpdir();
 /** How much of a process's output `output` keeps: every line of a test's run, and a bound. */
 const OUTPUT_BOUND = 4 * 1024 * 1024;
 
@@ -36,7 +39,11 @@ export class ChildInstance {
 
   static async start(env: Record<string, string>): Promise<ChildInstance> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], { env: childEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: NO_ENV_FILE_DIR,
+      env: childEnv(port, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const instance = new ChildInstance(child, `http://127.0.0.1:${port}`);
     try {
       await waitFor(async () => (await fetch(`${instance.http}/health`).catch(() => undefined))?.status === 200, {
@@ -57,6 +64,7 @@ export class ChildInstance {
    */
   static async run(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [MAIN], {
+      cwd: NO_ENV_FILE_DIR,
       env: childEnv(await freePort(), env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
