@@ -1,4 +1,4 @@
-// Small DOM helpers shared by the demo page's modules.
+// Small helpers shared by the demo page's modules: building elements, and telling what a frame holds.
 
 export const byId = (id) => document.getElementById(id);
 
@@ -24,4 +24,9 @@ export function wsUrl(path) {
 
 export function timeOf(ms = Date.now()) {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+/** A plain object (not null, not an array): what a frame, an event or a table row must be. */
+export function isRecord(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

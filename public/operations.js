@@ -1,10 +1,10 @@
 // The operations view (admins): live connections and messages per second from GET /metrics,
 // polled every second, the last 60 s drawn as two SVG lines (no chart library: two polylines are
 // shorter than any, and nothing external loads under the page's CSP).
+import { byId } from './dom.js';
 
 const POLL_MS = 1000;
 const POINTS = 60;
-const byId = (id) => document.getElementById(id);
 
 let timer = null;
 let previous = null;
