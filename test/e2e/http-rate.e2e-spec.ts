@@ -117,7 +117,7 @@ describe(`HTTP rate limit (HTTP_RATE_PER_MIN=${LIMIT})`, () => {
       expect(await call(server, 'GET', '/health')).toMatchObject({ status: 200, retryAfter: null });
     }
     expect((await call(server, 'GET', '/')).status).toBe(200);
-    expect((await call(server, 'GET', '/client/realtime-client.js')).status).toBe(200);
+    expect((await call(server, 'GET', '/client/index.js')).status).toBe(200);
     expect((await call(server, 'GET', `/socket/all?token=${admin}`)).status).toBe(426);
     expect((await call(server, 'GET', '/socket/all')).status).toBe(401);
     const client = await sockets.connect(server, '/socket/all', { token: admin });
