@@ -52,6 +52,8 @@ interface Answer {
   status: number;
   id?: number;
   phase: Phase;
+  /** Why the request got no answer at all (status 0), so a failure says what happened. */
+  error?: string;
 }
 
 describe('Delivery (v2) through Redis faults', () => {
@@ -183,8 +185,14 @@ describe('Delivery (v2) through Redis faults', () => {
     const answers = paced<Answer>(
       async (i) => {
         const started = phase;
-        const response = await notify(a, admin, i).catch(() => ({ status: 0, body: undefined }));
-        if (response.status !== 202) return { status: response.status, phase: started };
+        const response = await notify(a, admin, i).catch((error: unknown) => ({
+          status: 0,
+          body: undefined,
+          error: describeError(error),
+        }));
+        if (response.status !== 202) {
+          return { status: response.status, phase: started, ...('error' in response && { error: response.error }) };
+        }
         if (started === 'before') acceptedBefore += 1;
         if (started === 'after') acceptedAfter += 1;
         return { status: 202, id: (response.body as { id: number }).id, phase: started };
@@ -255,3 +263,10 @@ describe('Delivery (v2) through Redis faults', () => {
     await socket.expectNothingPending();
   }
 });
+
+/** A fetch failure with its cause (undici puts the socket error there), e.g. `TimeoutError` or `ECONNRESET`. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.name} ${error.message}${cause}`;
+}
