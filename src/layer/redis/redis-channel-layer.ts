@@ -11,7 +11,7 @@ import {
   type SnapshotKey,
 } from '../channel-layer';
 import type { UnnumberedFrame } from '../../wire/numbered';
-import { LayerStats, type LayerOp } from '../../metrics/layer-stats';
+import { LayerStats } from '../../metrics/layer-stats';
 import { groupName, type GroupName } from '../group-name';
 import { LocalGroups } from '../local-groups';
 import type { HistoryLimits } from '../channel-layer';
@@ -182,19 +182,19 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async join(group: GroupName, member: GroupMember): Promise<void> {
     const name = groupName(group);
-    this.assertAvailable('join');
-    try {
-      if (this.groups.add(name, member)) await this.subscriptions.subscribe(name);
-      else await this.subscriptions.inFlight(name);
-      this.groups.noteLastId(name, await this.presence.write(name, [member.userId]));
-    } catch (error) {
-      // Leave the member out, as the contract promises; a concurrent joiner does the same.
-      if (this.groups.groupsOf(member).has(name)) {
-        await this.afterLeave(name, member, this.groups.remove(name, member));
+    await this.calls.run('join', async () => {
+      try {
+        if (this.groups.add(name, member)) await this.subscriptions.subscribe(name);
+        else await this.subscriptions.inFlight(name);
+        this.groups.noteLastId(name, await this.presence.write(name, [member.userId]));
+      } catch (error) {
+        // Leave the member out, as the contract promises; a concurrent joiner does the same.
+        if (this.groups.groupsOf(member).has(name)) {
+          await this.afterLeave(name, member, this.groups.remove(name, member));
+        }
+        throw error;
       }
-      this.stats.errors.join += 1;
-      throw new LayerUnavailableError(error);
-    }
+    });
   }
 
   async leave(group: GroupName, member: GroupMember): Promise<void> {
@@ -212,13 +212,7 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
 
   async history(group: GroupName, from: HistoryFrom): Promise<HistoryRead> {
     const name = groupName(group);
-    this.assertAvailable('history');
-    try {
-      return await this.readHistory(name, from);
-    } catch (error) {
-      this.stats.errors.history += 1;
-      throw error;
-    }
+    return this.calls.run('history', () => this.numbered.read(name, from));
   }
 
   /**
@@ -269,12 +263,6 @@ export class RedisChannelLayer implements ChannelLayer, Presence, OnModuleInit, 
     } catch (error) {
       throw new LayerUnavailableError(error);
     }
-  }
-
-  private assertAvailable(op: LayerOp): void {
-    if (this.isAvailable()) return;
-    this.stats.errors[op] += 1;
-    throw new LayerUnavailableError();
   }
 
   /** Best effort after a local leave: unsubscribe an emptied group, write presence. */
